@@ -1,0 +1,301 @@
+"""The `mcgraph` command: thin typer adapters over the library.
+
+Exit codes: 0 ok; 1 data does not conform; 2 usage, parse or input error; 3 feature unavailable.
+"""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pyoxigraph as ox
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import McGraphError, NonConformantData, UsageError
+from .ingest import LoadResult, init_store, load_files
+from .namespaces import curie
+from .queries import RESULT_FORMATS, catalogue, find_query, run, serialize_results, term_text
+from .report import FORMATS as REPORT_FORMATS
+from .report import ValidationReport, render
+from .stats import dataset_stats
+from .store import GraphStore, open_store
+from .validate import available_profiles, validate_files
+
+app = typer.Typer(help="mcgraph: micro-credentials and qualifications frameworks as a knowledge graph.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+graphs_app = typer.Typer(help="List or drop named graphs.", no_args_is_help=True)
+app.add_typer(graphs_app, name="graphs")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+_state: dict[str, Optional[str]] = {"store": None}
+
+EXPORT_FORMATS = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE,
+                  "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
+
+
+@app.callback()
+def main(store: Optional[str] = typer.Option(None, "--store", envvar="MCGRAPH_STORE",
+                                             help="Store directory, or 'memory'.")) -> None:
+    _state["store"] = store
+
+
+@contextmanager
+def _store() -> Iterator[GraphStore]:
+    with open_store(_state["store"]) as store:
+        yield store
+
+
+def _fail(error: McGraphError) -> None:
+    if isinstance(error, NonConformantData):
+        _print_report(error.report, "table", to_stderr=True)
+    else:
+        err.print(f"[bold red]error:[/] {error.message}", highlight=False)
+    raise typer.Exit(error.exit_code)
+
+
+def run_command(func):  # noqa: ANN001, ANN201 - decorator over typer commands
+    """Map library errors to messages and exit codes, in one place."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            return func(*args, **kwargs)
+        except McGraphError as error:
+            _fail(error)
+
+    return wrapper
+
+
+class _Progress:
+    """A rich progress display for long loads (shown only on a terminal)."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                            TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(phase, total=max(total, 1))
+        self.bar.update(self.tasks[phase], completed=done, total=max(total, 1))
+
+
+def _print_load(result: LoadResult, verb: str) -> None:
+    table = Table("graph", "triples", title=f"{verb} {result.triples} triples in {len(result.graphs)} graph(s)")
+    for graph, n in sorted(result.graphs.items()):
+        table.add_row(curie(graph), str(n))
+    out.print(table)
+    if result.report.results:
+        out.print(f"validation: {result.report.summary_line()}")
+
+
+@app.command()
+@run_command
+def init() -> None:
+    """Load the ontology, shapes and bundled data into the store (replacing earlier copies)."""
+    progress = _Progress()
+    with progress.bar, _store() as store:
+        result = init_store(store, progress=progress)
+    _print_load(result, "Loaded")
+
+
+@app.command()
+@run_command
+def load(files: list[Path] = typer.Argument(..., help="Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files."),
+         graph: Optional[str] = typer.Option(None, "--graph", help="Load every file into this graph IRI."),
+         append: bool = typer.Option(False, "--append", help="Add to the graph instead of replacing it."),
+         profile: list[str] = typer.Option([], "--profile", help="Also check a profile (repeatable)."),
+         ) -> None:
+    """Validate files and load them all or nothing (each file replaces its named graph by default)."""
+    progress = _Progress()
+    with progress.bar, _store() as store:
+        result = load_files(store, files, graph=graph, append=append, profiles=profile, progress=progress)
+    _print_load(result, "Appended" if append else "Loaded")
+
+
+@app.command()
+@run_command
+def validate(files: list[Path] = typer.Argument(..., help="Files to check (not stored)."),
+             profile: list[str] = typer.Option([], "--profile", help=f"Profile to add: see `mcgraph profiles`."),
+             fmt: str = typer.Option("table", "--format", help=f"One of {', '.join(REPORT_FORMATS)}."),
+             context: bool = typer.Option(True, "--context/--no-context",
+                                          help="Resolve references against the store, if there is one."),
+             ) -> None:
+    """Check files against the shapes (and profiles) without storing them; exit 1 on violations."""
+    if fmt not in REPORT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(REPORT_FORMATS)}")
+    if context and _store_exists():
+        with _store() as store:
+            report = validate_files(files, store, profile)
+    else:
+        report = validate_files(files, None, profile)
+    _print_report(report, fmt)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+def _store_exists() -> bool:
+    from .config import Settings
+
+    location = _state["store"] or Settings.from_env().store
+    return location != "memory" and Path(location).is_dir()
+
+
+def _print_report(report: ValidationReport, fmt: str, to_stderr: bool = False) -> None:
+    console = err if to_stderr else out
+    if fmt != "table":
+        sys.stdout.write(render(report, fmt))
+        return
+    style = "green" if report.conforms else "red"
+    console.print(f"[bold {style}]{report.summary_line()}[/]", highlight=False)
+    if not report.results:
+        return
+    summary = Table("severity", "shape", "path", "message", "count", title="By shape")
+    for severity, shape, path, message, n in report.by_shape():
+        summary.add_row(severity, shape, path, message, str(n))
+    console.print(summary)
+    rows = Table("severity", "focus node", "path", "value", "message", title="Results")
+    for result in report.sorted_results():
+        r = result.row()
+        rows.add_row(r["severity"], r["focus"], r["path"], r["value"], r["message"])
+    console.print(rows)
+
+
+@app.command()
+@run_command
+def profiles() -> None:
+    """List the validation profiles."""
+    for name in available_profiles():
+        out.print(name)
+
+
+@app.command()
+@run_command
+def query(name: str = typer.Argument(..., help="A query name (see `mcgraph queries`) or a .rq file."),
+          param: list[str] = typer.Option([], "--param", "-p", help="name=value (repeatable)."),
+          fmt: str = typer.Option("table", "--format", help=f"table, {', '.join(RESULT_FORMATS)}."),
+          ) -> None:
+    """Run a canned query or a .rq file against the store."""
+    values = {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param expects name=value, got {item!r}")
+        values[key.strip()] = value
+    canned = find_query(name)
+    if fmt != "table" and fmt not in RESULT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected table or one of {', '.join(RESULT_FORMATS)}")
+    with _store() as store:
+        result = run(store, canned, values)
+        if fmt != "table" or isinstance(result, ox.QueryTriples):
+            sys.stdout.buffer.write(serialize_results(result, "csv" if fmt == "table" else fmt))
+            return
+        if isinstance(result, ox.QueryBoolean):
+            out.print(str(bool(result)).lower())
+            return
+        names = [v.value for v in result.variables]
+        table = Table(*names, title=canned.title)
+        count = 0
+        for row in result:
+            table.add_row(*(curie(term_text(row[n])) if isinstance(row[n], ox.NamedNode) else term_text(row[n])
+                            for n in names))
+            count += 1
+        out.print(table)
+        err.print(f"{count} row(s)")
+
+
+@app.command()
+@run_command
+def queries() -> None:
+    """List the canned queries and their parameters."""
+    table = Table("name", "title", "parameters")
+    for q in catalogue().values():
+        params = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params)
+        table.add_row(q.name, q.title, params)
+    out.print(table)
+
+
+@graphs_app.command("list")
+@run_command
+def graphs_list() -> None:
+    """List named graphs with their size and source."""
+    with _store() as store:
+        table = Table("graph", "triples", "source", "loaded")
+        for g in store.graphs():
+            table.add_row(curie(g.name), str(g.triples), g.source or "", g.loaded_at or "")
+        out.print(table)
+
+
+@graphs_app.command("drop")
+@run_command
+def graphs_drop(graph: str = typer.Argument(..., help="Graph IRI.")) -> None:
+    """Drop one named graph and its catalog record."""
+    from .queries import expand_iri
+
+    with _store() as store:
+        store.drop_graph(expand_iri(graph))
+    out.print(f"dropped {graph}")
+
+
+@app.command()
+@run_command
+def export(graph: Optional[str] = typer.Option(None, "--graph", help="Export one graph only."),
+           fmt: str = typer.Option("nq", "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
+           output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+           ) -> None:
+    """Export the store (N-Quads/TriG) or one graph (any RDF format)."""
+    from .queries import expand_iri
+
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+    with _store() as store:
+        target = expand_iri(graph) if graph else None
+        if output:
+            with output.open("wb") as handle:
+                store.dump(handle, EXPORT_FORMATS[fmt], target)
+        else:
+            store.dump(sys.stdout.buffer, EXPORT_FORMATS[fmt], target)
+
+
+@app.command()
+@run_command
+def stats() -> None:
+    """Triples, graphs and resources per class."""
+    with _store() as store:
+        s = dataset_stats(store)
+    out.print(f"{s.triples} triples in {s.graphs} graphs")
+    table = Table("class", "resources")
+    for cls, n in s.classes.items():
+        table.add_row(cls, str(n))
+    out.print(table)
+
+
+@app.command()
+@run_command
+def reason(files: list[Path] = typer.Argument(None, help="Extra files to check with the ontology."),
+           bundled: bool = typer.Option(True, "--bundled/--no-bundled", help="Include the bundled data.")) -> None:
+    """Check with the OWL reasoner (HermiT, needs Java) that ontology and data are consistent."""
+    from .reasoning import check_consistency
+
+    result = check_consistency(list(files or []), include_bundled=bundled)
+    if result.consistent:
+        out.print(f"[green]consistent[/] ({result.triples} triples)")
+        return
+    out.print(f"[red]inconsistent[/]: {result.explanation}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+if __name__ == "__main__":
+    app()

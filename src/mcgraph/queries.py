@@ -1,0 +1,170 @@
+"""The analyst query catalogue: queries/*.rq with '#+' headers, parameters bound safely.
+
+Header grammar (one item per line, before the query):
+    #+ title: Levels of a framework
+    #+ description: What the query answers.
+    #+ param: framework iri = id:framework/aqf  -- the framework
+A parameter appears in the query as ?<name> and is bound with pyoxigraph substitutions, never
+by editing the query text, so a value cannot change the query's structure.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import QueryError, UnknownResource, UsageError
+from .namespaces import PREFIXES
+from .resources import resource_dir
+from .store import GraphStore, QueryResult
+
+PARAM_TYPES = ("iri", "string", "integer", "decimal", "date", "boolean")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PARAM = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\w+)\s*(?:=\s*(?P<default>.*?))?\s*(?:--\s*(?P<desc>.*))?$")
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|^`\\]')
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None = None
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+@dataclass
+class CannedQuery:
+    name: str
+    title: str
+    description: str
+    text: str
+    params: list[Param] = field(default_factory=list)
+    path: Path | None = None
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    """Read one .rq file and its header."""
+    text = path.read_text(encoding="utf-8")
+    headers: dict[str, str] = {}
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].strip().partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "param":
+            params.append(_parse_param(value, path, number))
+        else:
+            headers[key] = value
+    return CannedQuery(path.stem, headers.get("title", path.stem), headers.get("description", ""),
+                       text, params, path)
+
+
+def _parse_param(spec: str, path: Path, line: int) -> Param:
+    match = _PARAM.match(spec)
+    if not match or match["type"] not in PARAM_TYPES:
+        raise UsageError(f"{path}:{line}: malformed parameter {spec!r} "
+                         f"(expected 'name type [= default] [-- description]', type in {PARAM_TYPES})")
+    return Param(match["name"], match["type"], match["default"] or None, (match["desc"] or "").strip())
+
+
+def catalogue() -> dict[str, CannedQuery]:
+    """Every bundled query by name."""
+    return {q.name: q for q in map(parse_query_file, sorted(resource_dir("queries").glob("*.rq")))}
+
+
+def find_query(name_or_path: str) -> CannedQuery:
+    """A catalogue name, or the path of an .rq file."""
+    path = Path(name_or_path)
+    if path.suffix == ".rq" and path.is_file():
+        return parse_query_file(path)
+    queries = catalogue()
+    if name_or_path not in queries:
+        raise UnknownResource(f"no query named {name_or_path!r}; try `mcgraph queries` for the list")
+    return queries[name_or_path]
+
+
+def expand_iri(value: str) -> str:
+    """Accept a full IRI (optionally in <>) or a CURIE with a known prefix."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value) or _IRI_FORBIDDEN.search(value):
+        raise UsageError(f"not an IRI or known CURIE: {value!r}")
+    return value
+
+
+def to_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
+    """Convert a textual value to an RDF term of the parameter's type, or fail clearly."""
+    try:
+        if param.type == "iri":
+            return ox.NamedNode(expand_iri(raw))
+        if param.type == "string":
+            return ox.Literal(raw)
+        if param.type == "integer":
+            return ox.Literal(str(int(raw)), datatype=ox.NamedNode(_XSD + "integer"))
+        if param.type == "decimal":
+            return ox.Literal(str(Decimal(raw)), datatype=ox.NamedNode(_XSD + "decimal"))
+        if param.type == "date":
+            return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=ox.NamedNode(_XSD + "date"))
+        if raw.lower() not in ("true", "false"):
+            raise ValueError("expected true or false")
+        return ox.Literal(raw.lower(), datatype=ox.NamedNode(_XSD + "boolean"))
+    except (ValueError, InvalidOperation) as err:
+        raise UsageError(f"parameter {param.name} ({param.type}): invalid value {raw!r}: {err}") from None
+
+
+def bind(query: CannedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Substitutions for every parameter: given values, else defaults; unknown or missing ones fail."""
+    known = {p.name: p for p in query.params}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise UsageError(f"query {query.name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                         f"parameters: {', '.join(known) or 'none'}")
+    bound: dict[str, ox.NamedNode | ox.Literal] = {}
+    for param in query.params:
+        raw = values.get(param.name, param.default)
+        if raw is None:
+            raise UsageError(f"query {query.name} needs parameter {param.name} ({param.type})")
+        bound[param.name] = to_term(param, raw)
+    return bound
+
+
+def run(store: GraphStore, query: CannedQuery, values: dict[str, str] | None = None) -> QueryResult:
+    return store.query(query.text, substitutions=bind(query, values or {}))
+
+
+RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                  "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}
+
+
+def serialize_results(result: QueryResult, fmt: str) -> bytes:
+    """SELECT/ASK results as CSV, TSV, SPARQL JSON or XML; graphs as N-Triples."""
+    if isinstance(result, ox.QueryTriples):
+        return ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
+    if fmt not in RESULT_FORMATS:
+        raise UsageError(f"unknown result format {fmt!r}; expected one of {', '.join(RESULT_FORMATS)} or table")
+    try:
+        return result.serialize(format=RESULT_FORMATS[fmt]) or b""
+    except OSError as err:
+        raise QueryError(f"could not serialise results: {err}") from None
+
+
+def term_text(term: object) -> str:
+    """A plain cell value: IRI, literal lexical form, or blank node id; empty when unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value  # NamedNode and Literal

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from mcgraph.errors import UnknownResource, UsageError
+from mcgraph.queries import bind, expand_iri, find_query, parse_query_file, run, serialize_results
+from mcgraph.store import OxigraphStore
+
+G = "https://example.org/g"
+QUERY = """#+ title: Things with a label
+#+ description: Subjects whose label is the given text.
+#+ param: label string = alpha -- the label to look for
+#+ param: minimum integer = 0
+#+ param: kind iri -- a class (required)
+SELECT ?s ?label ?minimum ?kind WHERE { ?s a ?kind ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }
+"""
+
+
+@pytest.fixture()
+def query_file(tmp_path: Path) -> Path:
+    path = tmp_path / "things.rq"
+    path.write_text(QUERY)
+    return path
+
+
+def test_header_is_parsed(query_file: Path) -> None:
+    q = parse_query_file(query_file)
+    assert (q.name, q.title) == ("things", "Things with a label")
+    assert q.description.startswith("Subjects whose label")
+    assert [(p.name, p.type, p.default, p.required) for p in q.params] == [
+        ("label", "string", "alpha", False), ("minimum", "integer", "0", False), ("kind", "iri", None, True)]
+    assert q.params[0].description == "the label to look for"
+
+
+def test_malformed_param_line_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rq"
+    path.write_text("#+ title: x\n#+ param: x colour = red\nSELECT * WHERE {}\n")
+    with pytest.raises(UsageError, match=r"bad\.rq:2: malformed parameter"):
+        parse_query_file(path)
+
+
+def test_binding_types_defaults_and_curies(query_file: Path) -> None:
+    q = parse_query_file(query_file)
+    bound = bind(q, {"kind": "id:framework/aqf", "minimum": "7"})
+    assert bound["kind"] == ox.NamedNode("https://w3id.org/mcgraph/id/framework/aqf")
+    assert bound["label"] == ox.Literal("alpha")
+    assert bound["minimum"] == ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+@pytest.mark.parametrize("values,message", [
+    ({}, "needs parameter kind"),
+    ({"kind": "ex:x", "colour": "red"}, "no parameter"),
+    ({"kind": "not an iri"}, "not an IRI"),
+    ({"kind": "http://a/b> } ; DROP ALL ; #"}, "not an IRI"),
+    ({"kind": "http://a/", "minimum": "seven"}, "invalid value"),
+])
+def test_bad_parameters_fail_clearly(query_file: Path, values: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        bind(parse_query_file(query_file), values)
+
+
+@pytest.mark.parametrize("kind,raw,ok", [("date", "2024-02-29", True), ("date", "2023-02-29", False),
+                                          ("decimal", "4.5", True), ("boolean", "TRUE", True),
+                                          ("boolean", "yes", False)])
+def test_typed_values(tmp_path: Path, kind: str, raw: str, ok: bool) -> None:
+    path = tmp_path / "t.rq"
+    path.write_text(f"#+ title: t\n#+ param: v {kind}\nSELECT ?v WHERE {{}}\n")
+    q = parse_query_file(path)
+    if ok:
+        assert isinstance(bind(q, {"v": raw})["v"], ox.Literal)
+    else:
+        with pytest.raises(UsageError):
+            bind(q, {"v": raw})
+
+
+def test_a_hostile_string_value_stays_a_literal(memory_store: OxigraphStore, query_file: Path) -> None:
+    memory_store.commit({G: [ox.Quad(ox.NamedNode("https://example.org/a"),
+                                      ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                                      ox.Literal('x" } ; DROP ALL ; #'), ox.NamedNode(G)),
+                              ox.Quad(ox.NamedNode("https://example.org/a"),
+                                      ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                      ox.NamedNode("https://example.org/Thing"), ox.NamedNode(G))]}, [], replace=True)
+    q = parse_query_file(query_file)
+    rows = list(run(memory_store, q, {"kind": "https://example.org/Thing", "label": 'x" } ; DROP ALL ; #'}))
+    assert [r["s"].value for r in rows] == ["https://example.org/a"]
+    assert len(list(memory_store.quads())) == 2
+
+
+def test_results_serialise_as_csv_json_tsv_xml(memory_store: OxigraphStore) -> None:
+    for fmt, marker in (("csv", b"x\r\n"), ("json", b'"vars"'), ("tsv", b"?x"), ("xml", b"<sparql")):
+        result = memory_store.query('SELECT ?x WHERE { BIND("1" AS ?x) }')
+        assert marker in serialize_results(result, fmt)
+    with pytest.raises(UsageError):
+        serialize_results(memory_store.query("SELECT ?x WHERE {}"), "yaml")
+
+
+def test_expand_iri_accepts_angle_brackets_and_known_prefixes() -> None:
+    assert expand_iri("<https://example.org/x>") == "https://example.org/x"
+    assert expand_iri("skos:Concept") == "http://www.w3.org/2004/02/skos/core#Concept"
+
+
+def test_unknown_query_name(tmp_path: Path) -> None:
+    with pytest.raises(UnknownResource, match="mcgraph queries"):
+        find_query("no-such-query")
+
+
+def test_find_query_accepts_a_file(query_file: Path) -> None:
+    assert find_query(str(query_file)).name == "things"
