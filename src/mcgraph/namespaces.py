@@ -4,10 +4,12 @@ from __future__ import annotations
 MC = "https://w3id.org/mcgraph/ns#"
 ID = "https://w3id.org/mcgraph/id/"
 GRAPH = "https://w3id.org/mcgraph/graph/"
+SHAPES = "https://w3id.org/mcgraph/shapes#"
 CATALOG_GRAPH = GRAPH + "catalog"
 
 PREFIXES: dict[str, str] = {
     "mc": MC,
+    "mcsh": SHAPES,
     "id": ID,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",

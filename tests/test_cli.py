@@ -1,0 +1,161 @@
+"""The `mcgraph` command as a user runs it: a real process, a real store on disk, exit codes."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, mcgraph_cmd
+
+VALID = FIXTURES / "valid-credential.ttl"
+INVALID = FIXTURES / "invalid-credential.ttl"
+
+
+def mcgraph(*args: str, store: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "MCGRAPH_STORE": str(store), "COLUMNS": "250", **(env or {})}
+    return subprocess.run([*mcgraph_cmd(), *args], env=environment, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("cli") / "store"
+    result = mcgraph("init", store=store)
+    assert result.returncode == 0, result.stderr
+    assert "graph(s)" in result.stdout
+    return store
+
+
+@pytest.fixture()
+def writable(initialised: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store"
+    shutil.copytree(initialised, copy)
+    return copy
+
+
+def quads(store: Path) -> list[str]:
+    result = mcgraph("export", "--format", "nq", store=store)
+    assert result.returncode == 0, result.stderr
+    return sorted(result.stdout.splitlines())
+
+
+def test_init_loads_ontology_shapes_and_every_bundled_file(initialised: Path) -> None:
+    listed = mcgraph("graphs", "list", store=initialised).stdout
+    assert "graph/ontology" in listed
+    for path in (ROOT / "data").rglob("*.ttl"):
+        graph = path.relative_to(ROOT / "data").with_suffix("").as_posix()
+        assert f"graph/data/{graph}" in listed, graph
+
+
+def test_query_by_name_with_params_in_csv(initialised: Path) -> None:
+    result = mcgraph("query", "levels-of-framework", "--param", "framework=id:framework/aqf",
+                     "--format", "csv", store=initialised)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 10
+
+
+@pytest.mark.parametrize("fmt,check", [
+    ("json", lambda out: json.loads(out)["head"]["vars"]),
+    ("tsv", lambda out: out.startswith("?")),
+    ("table", lambda out: "AQF" in out or "aqf" in out),
+])
+def test_query_formats(initialised: Path, fmt: str, check) -> None:  # noqa: ANN001
+    result = mcgraph("query", "levels-of-framework", "-p", "framework=id:framework/aqf", "--format", fmt,
+                     store=initialised)
+    assert result.returncode == 0, result.stderr
+    assert check(result.stdout)
+
+
+def test_query_from_a_file(initialised: Path, tmp_path: Path) -> None:
+    path = tmp_path / "count.rq"
+    path.write_text("#+ title: Count levels\nSELECT (COUNT(?l) AS ?n) WHERE { ?l a mc:Level }\n")
+    result = mcgraph("query", str(path), "--format", "csv", store=initialised)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.splitlines()[1]) > 100
+
+
+def test_queries_lists_the_catalogue(initialised: Path) -> None:
+    out = mcgraph("queries", store=initialised).stdout
+    for path in (ROOT / "queries").glob("*.rq"):
+        assert path.stem in out
+
+
+def test_stats(initialised: Path) -> None:
+    out = mcgraph("stats", store=initialised).stdout
+    assert "mc:Level" in out and "triples in" in out
+
+
+def test_validate_conformant_file_exits_0(initialised: Path) -> None:
+    result = mcgraph("validate", str(VALID), store=initialised)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "conforms" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "turtle"])
+def test_validate_nonconformant_file_exits_1_with_a_report(initialised: Path, fmt: str) -> None:
+    result = mcgraph("validate", str(INVALID), "--format", fmt, store=initialised)
+    assert result.returncode == 1, result.stderr
+    assert "Violation" in result.stdout or "violation" in result.stdout
+
+
+def test_validate_with_a_profile(initialised: Path) -> None:
+    plain = mcgraph("validate", str(VALID), "--format", "json", store=initialised)
+    profiled = mcgraph("validate", str(VALID), "--profile", "eu-standard-elements", "--format", "json",
+                       store=initialised)
+    assert json.loads(profiled.stdout)["profiles"] == ["eu-standard-elements"]
+    assert len(json.loads(profiled.stdout)["results"]) > len(json.loads(plain.stdout)["results"])
+
+
+def test_load_then_graphs_then_drop(writable: Path) -> None:
+    result = mcgraph("load", str(VALID), store=writable)
+    assert result.returncode == 0, result.stderr
+    assert "graph/local/valid-credential" in mcgraph("graphs", "list", store=writable).stdout
+    dropped = mcgraph("graphs", "drop", "https://w3id.org/mcgraph/graph/local/valid-credential", store=writable)
+    assert dropped.returncode == 0, dropped.stderr
+    assert "valid-credential" not in mcgraph("graphs", "list", store=writable).stdout
+
+
+def test_rejected_load_exits_1_and_changes_nothing(writable: Path) -> None:
+    before = quads(writable)
+    result = mcgraph("load", str(VALID), str(INVALID), store=writable)
+    assert result.returncode == 1
+    assert "does not conform" in result.stderr
+    assert quads(writable) == before  # the valid file of the same submission was not stored either
+
+
+def test_syntax_error_exits_2_naming_file_line_column(writable: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix mc: <https://w3id.org/mcgraph/ns#> .\n\nmc:a mc:b .\n")
+    before = quads(writable)
+    result = mcgraph("load", str(broken), store=writable)
+    assert result.returncode == 2
+    assert f"{broken}:3:" in result.stderr
+    assert quads(writable) == before
+
+
+@pytest.mark.parametrize("args", [["query", "no-such-query"], ["load"], ["validate", "x.ttl", "--format", "yaml"],
+                                  ["query", "levels-of-framework", "--param", "framework"],
+                                  ["graphs", "drop", "https://example.org/none"], ["frobnicate"]])
+def test_usage_errors_exit_2(initialised: Path, args: list[str]) -> None:
+    assert mcgraph(*args, store=initialised).returncode == 2
+
+
+def test_reason_without_java_exits_3(initialised: Path, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # a PATH with python's own folder but no java
+    bin_dir.mkdir()
+    result = mcgraph("reason", store=initialised, env={"PATH": str(bin_dir)})
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Java" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (apt-get install default-jre-headless)")
+def test_reason_with_java_reports_consistent(initialised: Path) -> None:
+    result = mcgraph("reason", store=initialised)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "consistent" in result.stdout
