@@ -1,10 +1,12 @@
 """Shared fixtures: stores (in memory, and on disk in a temp dir) and the bundled graph."""
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from mcgraph.ingest import init_store
@@ -35,6 +37,22 @@ def bundled_store() -> OxigraphStore:
     store = OxigraphStore("memory")
     init_store(store)
     return store
+
+
+@pytest.fixture(scope="session")
+def bundled_nquads(bundled_store: OxigraphStore) -> bytes:
+    buffer = io.BytesIO()
+    bundled_store.dump(buffer, ox.RdfFormat.N_QUADS)
+    return buffer.getvalue()
+
+
+@pytest.fixture()
+def bundled_store_copy(bundled_nquads: bytes) -> OxigraphStore:
+    """A private in-memory copy of the bundled store, for tests that write."""
+    store = OxigraphStore("memory")
+    store._store.load(bundled_nquads, ox.RdfFormat.N_QUADS)
+    yield store
+    store.close()
 
 
 @pytest.fixture()

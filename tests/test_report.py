@@ -37,7 +37,7 @@ def test_conformance_depends_on_violations_only(report: ValidationReport) -> Non
 
 
 def test_summary_groups_by_shape_path_and_message(report: ValidationReport) -> None:
-    assert report.by_shape()[0] == ("Violation", "https://w3id.org/mcgraph/shapes#CredentialShape", "dct:title",
+    assert report.by_shape()[0] == ("Violation", "mcsh:CredentialShape", "dct:title",
                                     "A credential needs a title.", 2)
 
 

@@ -25,7 +25,10 @@ from .resources import ontology_file, resource_dir
 from .store import GraphStore
 
 CONTEXT_HOPS = 2
-_INVERSE_CONTEXT = ("http://www.w3.org/2004/02/skos/core#inScheme", MC + "establishedBy")
+# Stored nodes that point AT a submitted node and that the shapes judge it by: levels of a
+# framework, rows of a report, QA decisions on a credential, parts and stacking rules.
+_INVERSE_CONTEXT = ("http://www.w3.org/2004/02/skos/core#inScheme", MC + "establishedBy", MC + "qaSubject",
+                    MC + "requiredComponent", MC + "isPartOf", MC + "hasPart")
 _BATCH = 400
 
 
@@ -62,8 +65,10 @@ def to_rdflib(quads: Iterable[ox.Quad | ox.Triple]) -> Graph:
 def validate_graph(data: Graph, profiles: Sequence[str] = (), focus: set | None = None) -> ValidationReport:
     """Run pySHACL; keep results whose focus node is in `focus` (all when None)."""
     shapes = shapes_graph(tuple(profiles))
+    # The ontology is added to the data (for rdfs:subClassOf in sh:class) by a plain graph union;
+    # pySHACL's own ont_graph mixing walks SKOS links recursively and stalls on cycles.
     _, results_graph, _ = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology_graph(),
+        data + ontology_graph(), shacl_graph=shapes,
         inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
     report = ValidationReport(profiles=list(profiles), triples=len(data))
     for node in results_graph.objects(None, SH.result):
