@@ -5,7 +5,8 @@ Header grammar (one item per line, before the query):
     #+ description: What the query answers.
     #+ param: framework iri = id:framework/aqf  -- the framework
 A parameter appears in the query as ?<name> and is bound with pyoxigraph substitutions, never
-by editing the query text, so a value cannot change the query's structure.
+by editing the query text, so a value cannot change the query's structure. pyoxigraph binds a
+substitution only to a variable of the SELECT list, so every parameter is also projected.
 """
 from __future__ import annotations
 

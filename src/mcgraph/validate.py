@@ -30,6 +30,7 @@ CONTEXT_HOPS = 2
 _INVERSE_CONTEXT = ("http://www.w3.org/2004/02/skos/core#inScheme", MC + "establishedBy", MC + "qaSubject",
                     MC + "requiredComponent", MC + "isPartOf", MC + "hasPart")
 _BATCH = 400
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def available_profiles() -> list[str]:
@@ -56,21 +57,38 @@ def ontology_graph() -> Graph:
 
 
 def to_rdflib(quads: Iterable[ox.Quad | ox.Triple]) -> Graph:
-    """Merge quads (graph names dropped) into one rdflib graph, through N-Triples."""
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return Graph().parse(data=data or b"", format="nt")
+    """Merge quads (graph names dropped) into one rdflib graph, term by term."""
+    graph = Graph()
+    graph.addN((_rdflib_term(q.subject), _rdflib_term(q.predicate), _rdflib_term(q.object), graph)
+               for q in quads)
+    return graph
+
+
+def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
 
 
 def validate_graph(data: Graph, profiles: Sequence[str] = (), focus: set | None = None) -> ValidationReport:
-    """Run pySHACL; keep results whose focus node is in `focus` (all when None)."""
+    """Run pySHACL; keep results whose focus node is in `focus` (all when None).
+
+    `data` is a throwaway graph: the ontology is added to it in place (for rdfs:subClassOf in
+    sh:class) and pySHACL works on it without a copy. (pySHACL's own ont_graph mixing walks SKOS
+    links recursively and stalls on the cycles of a concept scheme.)
+    """
     shapes = shapes_graph(tuple(profiles))
-    # The ontology is added to the data (for rdfs:subClassOf in sh:class) by a plain graph union;
-    # pySHACL's own ont_graph mixing walks SKOS links recursively and stalls on cycles.
+    triples = len(data)
+    data += ontology_graph()
     _, results_graph, _ = pyshacl.validate(
-        data + ontology_graph(), shacl_graph=shapes,
-        inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
-    report = ValidationReport(profiles=list(profiles), triples=len(data))
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        abort_on_first=False, inplace=True)
+    report = ValidationReport(profiles=list(profiles), triples=triples)
     for node in results_graph.objects(None, SH.result):
         result = _result(results_graph, node, data, shapes)
         if focus is None or _focus_term(result.focus) in focus:
@@ -81,14 +99,14 @@ def validate_graph(data: Graph, profiles: Sequence[str] = (), focus: set | None 
 def validate_quads(quads: Sequence[ox.Quad], store: GraphStore | None = None, profiles: Sequence[str] = (),
                    replacing: Sequence[str] = ()) -> ValidationReport:
     """Validate a submission; `replacing` names graphs whose stored content the submission supersedes."""
-    submission = to_rdflib(quads)
-    subjects = set(submission.subjects())
-    data = submission
+    data = to_rdflib(quads)
+    subjects, submitted = set(data.subjects()), len(data)
     if store is not None:
         context = stored_context(store, quads, exclude_graphs=replacing)
-        data = submission + to_rdflib(context) if context else submission
+        if context:
+            data += to_rdflib(context)
     report = validate_graph(data, profiles, focus=subjects)
-    report.triples = len(submission)
+    report.triples = submitted
     return report
 
 
