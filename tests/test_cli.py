@@ -159,3 +159,11 @@ def test_reason_with_java_reports_consistent(initialised: Path) -> None:
     result = mcgraph("reason", store=initialised)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "consistent" in result.stdout
+
+
+def test_query_table_shows_parameters_in_the_title_not_in_every_row(initialised: Path) -> None:
+    result = mcgraph("query", "levels-of-framework", "-p", "framework=id:framework/aqf", store=initialised)
+    assert result.returncode == 0, result.stderr
+    assert "framework = id:framework/aqf" in result.stdout
+    assert result.stdout.count("id:framework/aqf") == 1  # not repeated in a column
+    assert "id:level/aqf-7" in result.stdout

@@ -199,8 +199,10 @@ def query(name: str = typer.Argument(..., help="A query name (see `mcgraph queri
         if isinstance(result, ox.QueryBoolean):
             out.print(str(bool(result)).lower())
             return
-        names = [v.value for v in result.variables]
-        table = Table(*names, title=canned.title)
+        bound = {p.name: values.get(p.name, p.default) for p in canned.params}
+        names = [v.value for v in result.variables if v.value not in bound]  # parameters go in the title
+        title = canned.title + "".join(f"\n{k} = {v}" for k, v in bound.items())
+        table = Table(*names, title=title)
         count = 0
         for row in result:
             table.add_row(*(curie(term_text(row[n])) if isinstance(row[n], ox.NamedNode) else term_text(row[n])
