@@ -167,3 +167,14 @@ def test_query_table_shows_parameters_in_the_title_not_in_every_row(initialised:
     assert "framework = id:framework/aqf" in result.stdout
     assert result.stdout.count("id:framework/aqf") == 1  # not repeated in a column
     assert "id:level/aqf-7" in result.stdout
+
+
+def test_every_command_is_documented_in_the_readme() -> None:
+    from mcgraph.cli import app, graphs_app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    names += [f"graphs {c.name}" for c in graphs_app.registered_commands]
+    assert len(names) > 10
+    for name in names:
+        assert f"`mcgraph {name}" in readme, name
