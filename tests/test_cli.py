@@ -65,7 +65,7 @@ def test_query_by_name_with_params_in_csv(initialised: Path) -> None:
     ("tsv", lambda out: out.startswith("?")),
     ("table", lambda out: "AQF" in out or "aqf" in out),
 ])
-def test_query_formats(initialised: Path, fmt: str, check) -> None:  # noqa: ANN001
+def test_query_formats(initialised: Path, fmt: str, check) -> None:
     result = mcgraph("query", "levels-of-framework", "-p", "framework=id:framework/aqf", "--format", fmt,
                      store=initialised)
     assert result.returncode == 0, result.stderr

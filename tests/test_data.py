@@ -279,7 +279,7 @@ def test_every_level_is_well_formed(framework_graphs) -> None:
 
 
 def test_every_mc_level_subject_in_levels_namespace_is_a_level(framework_graphs) -> None:
-    for name, g in framework_graphs.items():
+    for g in framework_graphs.values():
         for s in set(g.subjects()):
             if str(s).startswith(f"{ID}level/"):
                 assert (s, RDF.type, MC.Level) in g, s

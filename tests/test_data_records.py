@@ -128,8 +128,8 @@ def test_illustrative_records_say_so_in_their_names(records: Graph):
 # Countries
 # ---------------------------------------------------------------------------------------------
 
-JURISDICTIONS = ("AU NZ MY PH ID VN TH KH LA MM BN SG HK KR JP CN MN IN LK BD PK NP BT MV FJ WS TO "
-                 "PG KZ UZ KG IE").split()
+JURISDICTIONS = ("AU NZ MY PH ID VN TH KH LA MM BN SG HK KR JP CN MN IN LK BD PK NP BT MV FJ WS TO PG KZ UZ KG "
+                 "IE").split()
 
 UNESCO_NAMES = {
     "KR": "Republic of Korea",

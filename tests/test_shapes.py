@@ -138,7 +138,8 @@ def test_sparql_queries_declare_their_prefixes_and_parse() -> None:
     assert len(queries) >= 8
     for node, text in queries:
         prefixes_node = graph.value(node, SH.prefixes)
-        assert prefixes_node is not None, f"a sh:select of {graph.value(predicate=SH.sparql, object=node)} has no sh:prefixes"
+        owner = graph.value(predicate=SH.sparql, object=node)
+        assert prefixes_node is not None, f"a sh:select of {owner} has no sh:prefixes"
         namespaces = {str(graph.value(d, SH.prefix)): str(graph.value(d, SH.namespace))
                       for d in graph.objects(prefixes_node, SH.declare)}
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in namespaces.items())

@@ -5,9 +5,9 @@ Exit codes: 0 ok; 1 data does not conform; 2 usage, parse or input error; 3 feat
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pyoxigraph as ox
 import typer
@@ -32,14 +32,14 @@ graphs_app = typer.Typer(help="List or drop named graphs.", no_args_is_help=True
 app.add_typer(graphs_app, name="graphs")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-_state: dict[str, Optional[str]] = {"store": None}
+_state: dict[str, str | None] = {"store": None}
 
 EXPORT_FORMATS = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE,
                   "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "rdf": ox.RdfFormat.RDF_XML}
 
 
 @app.callback()
-def main(store: Optional[str] = typer.Option(None, "--store", envvar="MCGRAPH_STORE",
+def main(store: str | None = typer.Option(None, "--store", envvar="MCGRAPH_STORE",
                                              help="Store directory, or 'memory'.")) -> None:
     _state["store"] = store
 
@@ -58,12 +58,12 @@ def _fail(error: McGraphError) -> None:
     raise typer.Exit(error.exit_code)
 
 
-def run_command(func):  # noqa: ANN001, ANN201 - decorator over typer commands
+def run_command(func):
     """Map library errors to messages and exit codes, in one place."""
     import functools
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except McGraphError as error:
@@ -108,7 +108,7 @@ def init() -> None:
 @app.command()
 @run_command
 def load(files: list[Path] = typer.Argument(..., help="Turtle, N-Triples, N-Quads, TriG, JSON-LD or RDF/XML files."),
-         graph: Optional[str] = typer.Option(None, "--graph", help="Load every file into this graph IRI."),
+         graph: str | None = typer.Option(None, "--graph", help="Load every file into this graph IRI."),
          append: bool = typer.Option(False, "--append", help="Add to the graph instead of replacing it."),
          profile: list[str] = typer.Option([], "--profile", help="Also check a profile (repeatable)."),
          ) -> None:
@@ -122,7 +122,7 @@ def load(files: list[Path] = typer.Argument(..., help="Turtle, N-Triples, N-Quad
 @app.command()
 @run_command
 def validate(files: list[Path] = typer.Argument(..., help="Files to check (not stored)."),
-             profile: list[str] = typer.Option([], "--profile", help=f"Profile to add: see `mcgraph profiles`."),
+             profile: list[str] = typer.Option([], "--profile", help="Profile to add: see `mcgraph profiles`."),
              fmt: str = typer.Option("table", "--format", help=f"One of {', '.join(REPORT_FORMATS)}."),
              context: bool = typer.Option(True, "--context/--no-context",
                                           help="Resolve references against the store, if there is one."),
@@ -247,9 +247,9 @@ def graphs_drop(graph: str = typer.Argument(..., help="Graph IRI.")) -> None:
 
 @app.command()
 @run_command
-def export(graph: Optional[str] = typer.Option(None, "--graph", help="Export one graph only."),
+def export(graph: str | None = typer.Option(None, "--graph", help="Export one graph only."),
            fmt: str = typer.Option("nq", "--format", help=f"One of {', '.join(EXPORT_FORMATS)}."),
-           output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
+           output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)."),
            ) -> None:
     """Export the store (N-Quads/TriG) or one graph (any RDF format)."""
     from .queries import expand_iri

@@ -20,7 +20,7 @@ class Settings:
     max_upload_bytes: int
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         env = os.environ
         return cls(
             store=env.get("MCGRAPH_STORE") or default_store_location(),

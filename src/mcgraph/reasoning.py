@@ -41,17 +41,18 @@ _OWL = "http://www.w3.org/2002/07/owl#"
 _XSD_STRING = ox.NamedNode(_XSD + "string")
 
 # The OWL 2 datatype map (OWL 2 Structural Specification, section 4), which HermiT implements.
+_XSD_MAP = (
+    "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger long int short byte "
+    "unsignedLong unsignedInt unsignedShort unsignedByte double float string normalizedString token language "
+    "Name NCName NMTOKEN boolean hexBinary base64Binary anyURI dateTime dateTimeStamp"
+)
 OWL2_DATATYPES = frozenset(
     [_RDF + n for n in ("PlainLiteral", "XMLLiteral", "langString")]
     + [_RDFS + "Literal", _OWL + "real", _OWL + "rational"]
-    + [_XSD + n for n in (
-        "decimal integer nonNegativeInteger nonPositiveInteger positiveInteger negativeInteger "
-        "long int short byte unsignedLong unsignedInt unsignedShort unsignedByte double float "
-        "string normalizedString token language Name NCName NMTOKEN boolean hexBinary "
-        "base64Binary anyURI dateTime dateTimeStamp").split()]
+    + [_XSD + n for n in _XSD_MAP.split()]
 )
 
-_NUMERIC = frozenset(_XSD + n for n in "decimal integer nonNegativeInteger positiveInteger int long".split())
+_NUMERIC = frozenset(_XSD + n for n in ("decimal", "integer", "nonNegativeInteger", "positiveInteger", "int", "long"))
 
 _owlready_lock = threading.Lock()  # owlready2 keeps its Java settings in module globals
 
@@ -171,8 +172,8 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
     supers: dict[ox.Term, set[ox.Term]] = defaultdict(set)
     for sub, sup in [(t.subject, t.object) for t in by_pred[_RDFS + "subClassOf"]]:
         supers[sub].add(sup)
-    domain = dict((t.subject, t.object) for t in by_pred[_RDFS + "domain"])
-    range_ = dict((t.subject, t.object) for t in by_pred[_RDFS + "range"])
+    domain = {t.subject: t.object for t in by_pred[_RDFS + "domain"]}
+    range_ = {t.subject: t.object for t in by_pred[_RDFS + "range"]}
 
     # classes of each resource, with the reason each was given
     types: dict[ox.Term, dict[ox.Term, str]] = defaultdict(dict)
@@ -185,7 +186,7 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
             types[t.subject].setdefault(domain[p], f"subject of {curie(p.value)}")
         if isinstance(range_.get(p), ox.NamedNode) and not isinstance(t.object, ox.Literal):
             types[t.object].setdefault(range_[p], f"object of {curie(p.value)}")
-    for node, classes in types.items():  # close under rdfs:subClassOf
+    for classes in types.values():  # close under rdfs:subClassOf
         todo = list(classes)
         while todo:
             sub = todo.pop()
@@ -207,7 +208,7 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
                 causes.append(f"{_show(node)} is a {_show(a)} ({classes[a]}) and a {_show(b)} "
                               f"({classes[b]}), which are disjoint")
 
-    inverse = {**{s: o for s, o in pairs("inverseOf")}, **{o: s for s, o in pairs("inverseOf")}}
+    inverse = {**dict(pairs("inverseOf")), **{o: s for s, o in pairs("inverseOf")}}
     for kind in ("IrreflexiveProperty", "AsymmetricProperty"):
         for prop in [t.subject for t in by_pred[_RDF + "type"] if t.object.value == _OWL + kind]:
             edges = {(t.subject, t.object) for t in by_pred[prop.value]}

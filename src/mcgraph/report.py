@@ -106,7 +106,7 @@ def _md(text: str) -> str:
 
 
 def to_markdown(report: ValidationReport) -> str:
-    lines = [f"# Validation report", "", f"**{report.summary_line()}**", ""]
+    lines = ["# Validation report", "", f"**{report.summary_line()}**", ""]
     if report.files:
         lines += ["Files: " + ", ".join(f"`{f}`" for f in report.files), ""]
     if report.results:

@@ -14,7 +14,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +40,7 @@ class LoadRecord:
     source: str
     sha256: str
     triples: int
-    loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    loaded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     loaded_by: str = field(default_factory=lambda: _user())
 
     def quads(self) -> list[ox.Quad]:
@@ -111,7 +111,7 @@ class GraphStore(ABC):
     def close(self) -> None:  # noqa: B027 - optional for implementations
         """Release resources."""
 
-    def __enter__(self) -> "GraphStore":
+    def __enter__(self) -> GraphStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -153,7 +153,7 @@ class OxigraphStore(GraphStore):
         info = {g.value: GraphInfo(g.value, 0) for g in self._store.named_graphs()
                 if g.value not in self._hidden and isinstance(g, ox.NamedNode)}
         rows = self._store.query(
-            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g")
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         for row in rows:
             if row["g"].value in info:
                 info[row["g"].value].triples = int(row["n"].value)

@@ -1,0 +1,110 @@
+"""The benchmark's synthetic-data generator: size, determinism, syntax, and conformance to the shapes."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT
+from mcgraph.rdfio import parse_file
+from mcgraph.validate import validate_quads
+
+N = 50
+MC = "https://w3id.org/mcgraph/ns#"
+ID = "https://w3id.org/mcgraph/id/"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _generator()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("gen") / "mc-50.ttl"
+    generate.generate(path, N, seed=1)
+    return path
+
+
+def _owned_by_credential(quads: list[ox.Quad]) -> Counter:
+    """Triples describing each micro-credential: itself, its outcomes, credit value and QA decision."""
+    counts: Counter = Counter()
+    for q in quads:
+        s = q.subject.value
+        if isinstance(q.subject, ox.BlankNode):  # credit values: _:cv-<prefix>-<i>
+            key = int(s.rsplit("-", 1)[1])
+        elif "-mc-" in s:  # credential/…-mc-000001, outcome/…-mc-000001-2, qa-decision/…-mc-000001
+            key = int(s.split("-mc-")[1].split("-")[0])
+        else:
+            continue  # the pools: providers, qualifications, skills
+        counts[key] += 1
+    return counts
+
+
+def test_about_thirty_triples_per_credential(sample: Path) -> None:
+    quads = parse_file(sample)
+    per_credential = _owned_by_credential(quads)
+    assert len(per_credential) == N
+    average = sum(per_credential.values()) / N
+    assert 25 <= average <= 40, average
+    credentials = {q.subject for q in quads
+                   if q.predicate.value.endswith("#type") and q.object == ox.NamedNode(MC + "MicroCredential")}
+    assert len(credentials) == N
+
+
+def test_same_seed_same_bytes_other_seed_other_data(sample: Path, tmp_path: Path) -> None:
+    again, other = tmp_path / "again.ttl", tmp_path / "other.ttl"
+    generate.generate(again, N, seed=1)
+    generate.generate(other, N, seed=2)
+    assert again.read_bytes() == sample.read_bytes()
+    assert other.read_bytes() != sample.read_bytes()
+
+
+def test_turtle_and_n_triples_hold_the_same_graph(sample: Path, tmp_path: Path) -> None:
+    nt = tmp_path / "mc-50.nt"
+    triples = generate.generate(nt, N, seed=1)
+    as_nt = {(q.subject, q.predicate, q.object) for q in parse_file(nt)}
+    as_ttl = {(q.subject, q.predicate, q.object) for q in parse_file(sample)}
+    assert len(as_nt) == triples
+    assert as_nt == as_ttl
+
+
+def test_prefix_keeps_iris_apart(sample: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new.ttl"
+    generate.generate(new, N, seed=1, prefix="new")
+    iris = lambda path: {t.value for q in parse_file(path) for t in (q.subject, q.object)  # noqa: E731
+                         if isinstance(t, ox.NamedNode) and t.value.startswith(ID)}
+    shared = iris(sample) & iris(new)
+    assert shared, "both point at the same bundled levels, countries and credit systems"
+    assert not any("/credential/" in i or "/outcome/" in i or "/org/" in i and "provider" in i for i in shared)
+
+
+def test_everything_generated_is_illustrative(sample: Path) -> None:
+    quads = parse_file(sample)
+    flagged = {q.subject for q in quads if q.predicate == ox.NamedNode(MC + "illustrative")}
+    named = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
+    assert named == flagged
+
+
+def test_conforms_to_the_shapes_in_the_bundled_store(sample: Path, bundled_store) -> None:
+    report = validate_quads(parse_file(sample), bundled_store)
+    violations = [r for r in report.results if r.severity == "Violation"]
+    assert violations == [], [(r.focus, r.path, r.message) for r in violations[:5]]
+    assert report.count("Warning") == 0
+
+
+def test_injected_violations_are_counted_exactly(tmp_path: Path, bundled_store) -> None:
+    broken = tmp_path / "broken.ttl"
+    generate.generate(broken, N, seed=1, violations=3)
+    report = validate_quads(parse_file(broken), bundled_store)
+    assert report.count("Violation") == 3, [(r.focus, r.path, r.message) for r in report.results]
