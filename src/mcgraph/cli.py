@@ -4,6 +4,7 @@ Exit codes: 0 ok; 1 data does not conform; 2 usage, parse or input error; 3 feat
 """
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +61,6 @@ def _fail(error: McGraphError) -> None:
 
 def run_command(func):
     """Map library errors to messages and exit codes, in one place."""
-    import functools
-
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
