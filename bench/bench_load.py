@@ -187,7 +187,7 @@ def one_run(n: int, run: int, work: Path, data: Path, new: Path, args: argparse.
 # -- summary -------------------------------------------------------------------------------------
 PHASE_ORDER = ("process start, imports, exit", "open", "parse", "hash", "validate", "validate.stored_context",
                "validate.to_rdflib", "validate.shapes_and_ontology", "validate.pyshacl",
-               "validate.other (rdflib graph unions, results)", "commit", "commit.write_staging",
+               "validate.other (adding context and ontology, reading results)", "commit", "commit.write_staging",
                "commit.swap (one SPARQL update: MOVE staged graphs, catalog)", "close", "load_files other",
                "init_store")
 
@@ -199,7 +199,7 @@ def derived_phases(step: dict) -> dict:
         return {}
     if "validate" in sec and "validate.pyshacl" in sec:
         inner = sum(v for k, v in sec.items() if k.startswith("validate."))
-        sec["validate.other (rdflib graph unions, results)"] = max(0.0, sec["validate"] - inner)
+        sec["validate.other (adding context and ontology, reading results)"] = max(0.0, sec["validate"] - inner)
     if "commit.write_staging" in sec and "commit" in sec:
         sec["commit.swap (one SPARQL update: MOVE staged graphs, catalog)"] = max(
             0.0, sec["commit"] - sec["commit.write_staging"])

@@ -155,6 +155,9 @@ def _run_hermit(path: Path, java: str) -> bool:
         world.close()
 
 
+ByPredicate = dict[str, list[ox.Triple]]
+
+
 def _likely_causes(triples: list[ox.Triple]) -> list[str]:
     """Name the common causes of an inconsistency by a direct look at the triples.
 
@@ -162,20 +165,29 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
     classes (asserted, or implied by a property's domain or range), a resource part of itself,
     two resources each part of the other, and two values of a functional datatype property.
     """
-    by_pred: dict[str, list[ox.Triple]] = defaultdict(list)
+    by_pred: ByPredicate = defaultdict(list)
     for t in triples:
         by_pred[t.predicate.value].append(t)
+    causes = _disjointness_causes(triples, by_pred) + _part_of_causes(by_pred) + _functional_causes(by_pred)
+    return sorted(set(causes))
 
-    def pairs(p: str) -> list[tuple[ox.Term, ox.Term]]:
-        return [(t.subject, t.object) for t in by_pred[_OWL + p]]
 
+def _pairs(by_pred: ByPredicate, owl_term: str) -> list[tuple[ox.Term, ox.Term]]:
+    return [(t.subject, t.object) for t in by_pred[_OWL + owl_term]]
+
+
+def _typed_as(by_pred: ByPredicate, owl_class: str) -> list[ox.Term]:
+    return [t.subject for t in by_pred[_RDF + "type"] if t.object.value == _OWL + owl_class]
+
+
+def _classes(triples: list[ox.Triple], by_pred: ByPredicate) -> dict[ox.Term, dict[ox.Term, str]]:
+    """The classes of each resource (typed, or implied by a domain or range), with the reason,
+    closed under rdfs:subClassOf."""
     supers: dict[ox.Term, set[ox.Term]] = defaultdict(set)
-    for sub, sup in [(t.subject, t.object) for t in by_pred[_RDFS + "subClassOf"]]:
-        supers[sub].add(sup)
+    for t in by_pred[_RDFS + "subClassOf"]:
+        supers[t.subject].add(t.object)
     domain = {t.subject: t.object for t in by_pred[_RDFS + "domain"]}
     range_ = {t.subject: t.object for t in by_pred[_RDFS + "range"]}
-
-    # classes of each resource, with the reason each was given
     types: dict[ox.Term, dict[ox.Term, str]] = defaultdict(dict)
     for t in triples:
         if t.predicate.value == _RDF + "type":
@@ -186,7 +198,7 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
             types[t.subject].setdefault(domain[p], f"subject of {curie(p.value)}")
         if isinstance(range_.get(p), ox.NamedNode) and not isinstance(t.object, ox.Literal):
             types[t.object].setdefault(range_[p], f"object of {curie(p.value)}")
-    for classes in types.values():  # close under rdfs:subClassOf
+    for classes in types.values():
         todo = list(classes)
         while todo:
             sub = todo.pop()
@@ -194,23 +206,26 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
                 if sup not in classes:
                     classes[sup] = classes[sub]
                     todo.append(sup)
+    return types
 
-    disjoint = set(pairs("disjointWith"))
+
+def _disjointness_causes(triples: list[ox.Triple], by_pred: ByPredicate) -> list[str]:
+    disjoint = set(_pairs(by_pred, "disjointWith"))
     lists = _rdf_lists(by_pred)
     for t in by_pred[_OWL + "members"]:
         members = lists.get(t.object, [])
         disjoint |= {(a, b) for i, a in enumerate(members) for b in members[i + 1:]}
+    return [f"{_show(node)} is a {_show(a)} ({classes[a]}) and a {_show(b)} ({classes[b]}), which are disjoint"
+            for node, classes in _classes(triples, by_pred).items()
+            for a, b in disjoint if a in classes and b in classes]
 
+
+def _part_of_causes(by_pred: ByPredicate) -> list[str]:
+    """Self-loops of irreflexive properties and two-way links of asymmetric ones (inverses included)."""
+    inverse = {**dict(_pairs(by_pred, "inverseOf")), **{o: s for s, o in _pairs(by_pred, "inverseOf")}}
     causes: list[str] = []
-    for node, classes in types.items():
-        for a, b in disjoint:
-            if a in classes and b in classes:
-                causes.append(f"{_show(node)} is a {_show(a)} ({classes[a]}) and a {_show(b)} "
-                              f"({classes[b]}), which are disjoint")
-
-    inverse = {**dict(pairs("inverseOf")), **{o: s for s, o in pairs("inverseOf")}}
     for kind in ("IrreflexiveProperty", "AsymmetricProperty"):
-        for prop in [t.subject for t in by_pred[_RDF + "type"] if t.object.value == _OWL + kind]:
+        for prop in _typed_as(by_pred, kind):
             edges = {(t.subject, t.object) for t in by_pred[prop.value]}
             if prop in inverse:
                 edges |= {(t.object, t.subject) for t in by_pred[inverse[prop].value]}
@@ -220,19 +235,22 @@ def _likely_causes(triples: list[ox.Triple]) -> list[str]:
                 elif kind == "AsymmetricProperty" and (o, s) in edges and str(s) < str(o):
                     causes.append(f"{_show(s)} {_show(prop)} {_show(o)} and {_show(o)} {_show(prop)} "
                                   f"{_show(s)} ({_show(prop)} is asymmetric)")
+    return causes
 
-    functional = {t.subject for t in by_pred[_RDF + "type"] if t.object.value == _OWL + "FunctionalProperty"}
-    for prop in functional:
+
+def _functional_causes(by_pred: ByPredicate) -> list[str]:
+    causes: list[str] = []
+    for prop in _typed_as(by_pred, "FunctionalProperty"):
         values: dict[ox.Term, set[object]] = defaultdict(set)
         for t in by_pred[prop.value]:
             if isinstance(t.object, ox.Literal):
                 values[t.subject].add(_value(t.object))
         causes += [f"{_show(s)} has {len(v)} values of the functional {_show(prop)}"
                    for s, v in values.items() if len(v) > 1]
-    return sorted(set(causes))
+    return causes
 
 
-def _rdf_lists(by_pred: dict[str, list[ox.Triple]]) -> dict[ox.Term, list[ox.Term]]:
+def _rdf_lists(by_pred: ByPredicate) -> dict[ox.Term, list[ox.Term]]:
     """Every RDF collection, keyed by its head node."""
     first = {t.subject: t.object for t in by_pred[_RDF + "first"]}
     rest = {t.subject: t.object for t in by_pred[_RDF + "rest"]}
