@@ -50,7 +50,7 @@ def test_append_adds_and_keeps_every_load_record(memory_store: OxigraphStore) ->
 def test_queries_see_the_union_of_named_graphs(memory_store: OxigraphStore) -> None:
     other = "https://example.org/graph/b"
     memory_store.commit({G: triples(G, "a"), other: triples(other, "b")}, [], replace=True)
-    rows = memory_store.query("SELECT ?o WHERE { ?s ?p ?o } ORDER BY ?o")
+    rows = memory_store.query(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }} ORDER BY ?o")
     assert [r["o"].value for r in rows] == ["a", "b"]
 
 
@@ -67,7 +67,7 @@ def test_staging_graphs_are_hidden_while_a_replacement_is_written(memory_store: 
 
     def spy(name: str, quads: list[ox.Quad]) -> None:
         real_write(name, quads)
-        seen.append({r["o"].value for r in memory_store.query("SELECT ?o WHERE { ?s ?p ?o }")})
+        seen.append({r["o"].value for r in memory_store.query(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}")})
 
     memory_store._write_staging = spy  # type: ignore[method-assign]
     memory_store.commit({G: triples(G, "new")}, [], replace=True)
@@ -78,7 +78,7 @@ def test_staging_graphs_are_hidden_while_a_replacement_is_written(memory_store: 
 def test_a_failing_swap_leaves_the_previous_graph_and_no_staging(memory_store: OxigraphStore,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     memory_store.commit({G: triples(G, "old")}, [], replace=True)
-    monkeypatch.setattr("mcgraph.store._swap_update", lambda staging, catalog: "THIS IS NOT SPARQL")
+    monkeypatch.setattr("mcgraph.store._swap_update", lambda *args: "THIS IS NOT SPARQL")
     with pytest.raises(SyntaxError):
         memory_store.commit({G: triples(G, "new")}, [], replace=True)
     assert values_in(memory_store) == {"old"}
@@ -137,3 +137,42 @@ def test_malformed_query_is_a_query_error(memory_store: OxigraphStore) -> None:
 def test_remote_locations_are_refused_clearly() -> None:
     with pytest.raises(UsageError, match="remote"):
         open_store("http://127.0.0.1:7878/sparql")
+
+
+def test_every_write_changes_the_dataset_version(memory_store: OxigraphStore) -> None:
+    seen = [memory_store.version()]
+    memory_store.commit({G: triples(G, "a")}, [record(G, 1)], replace=True)
+    seen.append(memory_store.version())
+    memory_store.commit({G: triples(G, "b")}, [record(G, 1)], replace=False)
+    seen.append(memory_store.version())
+    memory_store.drop_graph(G)
+    seen.append(memory_store.version())
+    assert len(set(seen)) == 4
+
+
+def test_append_is_staged_and_swapped_in_one_transaction(memory_store: OxigraphStore) -> None:
+    memory_store.commit({G: triples(G, "a")}, [], replace=True)
+    memory_store.commit({G: triples(G, "b")}, [], replace=False)
+    assert values_in(memory_store) == {"a", "b"}
+    assert not any(g.value.startswith(STAGING_PREFIX) for g in memory_store._store.named_graphs())
+
+
+def test_a_commit_can_drop_graphs_together_with_writing_others(memory_store: OxigraphStore) -> None:
+    other = "https://example.org/graph/b"
+    memory_store.commit({G: triples(G, "a"), other: triples(other, "b")}, [record(G, 1), record(other, 1)],
+                        replace=True)
+    memory_store.commit({G: triples(G, "c"), other: None}, [record(G, 1)], replace=True)
+    assert values_in(memory_store) == {"c"}
+    assert other not in memory_store.graph_names()
+    forgotten = memory_store.query(f"ASK {{ ?l <{MC}graph> <{other}> }}")
+    assert not bool(forgotten)
+
+
+def test_snapshot_of_a_disk_store_is_an_independent_readable_copy(tmp_path: Path) -> None:
+    store = OxigraphStore(str(tmp_path / "store"))
+    store.commit({G: triples(G, "a")}, [], replace=True)
+    store.snapshot(tmp_path / "snap")
+    store.commit({G: triples(G, "b")}, [], replace=True)
+    copy = ox.Store.read_only(str(tmp_path / "snap"))
+    assert {q.object.value for q in copy.quads_for_pattern(None, ox.NamedNode(EX + "p"), None)} == {"a"}
+    store.close()

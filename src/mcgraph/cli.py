@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
+from .config import Settings
 from .errors import McGraphError, NonConformantData, UsageError
 from .ingest import LoadResult, init_store, load_files
 from .namespaces import curie
@@ -290,6 +291,30 @@ def reason(files: list[Path] = typer.Argument(None, help="Extra files to check w
         return
     out.print(f"[red]inconsistent[/]: {result.explanation}")
     raise typer.Exit(1)
+
+
+@app.command()
+@run_command
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+          port: int = typer.Option(8000, "--port", help="TCP port."),
+          workers: int | None = typer.Option(None, "--query-workers", help="Query worker processes "
+                                             "(default MCGRAPH_QUERY_WORKERS or 3).")) -> None:
+    """Serve SPARQL, the Graph Store Protocol and the JSON API; an empty store gets the bundled data first."""
+    import os
+
+    import uvicorn
+
+    if _state["store"]:
+        os.environ["MCGRAPH_STORE"] = _state["store"]
+    if workers is not None:
+        os.environ["MCGRAPH_QUERY_WORKERS"] = str(workers)
+    settings = Settings.from_env()  # fail early on a bad setting, before the server starts
+    err.print(f"mcgraph {__version__}: store {settings.store}, writes "
+              f"{'need the bearer token' if settings.token else 'disabled (no MCGRAPH_TOKEN)'}; "
+              f"http://{host}:{port}/sparql", highlight=False)
+    # the HTTP shell is the mcgraph_api package; named here, not imported by the library
+    uvicorn.run("mcgraph_api:create_app", factory=True, host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=5)
 
 
 @app.command()

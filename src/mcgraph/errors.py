@@ -57,3 +57,11 @@ class FeatureUnavailable(McGraphError):
     """A feature needs something this machine lacks (e.g. Java for the reasoner)."""
 
     exit_code = 3
+
+
+class QueryTimeout(McGraphError):
+    """A query ran past its time limit and was stopped."""
+
+
+class ServerBusy(McGraphError):
+    """Every query worker stayed busy; the request can be retried."""

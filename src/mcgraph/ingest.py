@@ -1,6 +1,7 @@
 """Parse -> validate -> commit, all or nothing per submission."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ import pyoxigraph as ox
 
 from .errors import NonConformantData
 from .namespaces import GRAPH
-from .rdfio import parse_file
+from .rdfio import parse_bytes, parse_file
 from .report import ValidationReport
 from .resources import bundled_data_files, ontology_file, resource_dir
 from .store import GraphStore, LoadRecord, sha256_of
@@ -56,33 +57,54 @@ def load_files(store: GraphStore, paths: Sequence[Path], graph: str | None = Non
 def submit(store: GraphStore, sources: Sequence[Source], append: bool = False, profiles: Sequence[str] = (),
            progress: ProgressFn | None = None) -> LoadResult:
     """Validate every source together, then write them in one atomic commit, or raise and write nothing."""
-    graphs: dict[str, list[ox.Quad]] = {}
+    documents = [Document(source.graph, str(source.path), sha256_of(source.path), _parse(source, progress),
+                          source.validate) for source in sources]
+    return submit_documents(store, documents, append=append, profiles=profiles, progress=progress)
+
+
+@dataclass
+class Document:
+    """One parsed submission: its quads (default-graph triples already placed in `graph`) and provenance."""
+
+    graph: str
+    name: str  # file path, or a description such as "HTTP PUT"
+    sha256: str
+    quads: list[ox.Quad]
+    validate: bool = True
+
+
+def parse_document(data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> Document:
+    """An in-memory submission (e.g. an HTTP request body) into `graph`."""
+    quads = parse_bytes(data, fmt, name, ox.NamedNode(graph))
+    return Document(graph, name, hashlib.sha256(data).hexdigest(), quads)
+
+
+def submit_documents(store: GraphStore, documents: Sequence[Document], append: bool = False,
+                     profiles: Sequence[str] = (), progress: ProgressFn | None = None) -> LoadResult:
+    graphs: dict[str, list[ox.Quad] | None] = {}
     checked: list[ox.Quad] = []
     records: list[LoadRecord] = []
-    for source in sources:
-        quads = _parse(source, progress)
+    for doc in documents:
         per_graph: dict[str, int] = {}
-        for quad in quads:
-            name = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else source.graph
-            graphs.setdefault(name, []).append(quad)
-            per_graph[name] = per_graph.get(name, 0) + 1
-        if source.validate:
-            checked.extend(quads)
-        digest = sha256_of(source.path)
-        records += [LoadRecord(g, str(source.path), digest, n) for g, n in per_graph.items()]
-        if not per_graph:  # an empty file still empties (or creates) its graph
-            graphs.setdefault(source.graph, [])
-            records.append(LoadRecord(source.graph, str(source.path), digest, 0))
+        for quad in doc.quads:
+            graphs.setdefault(quad.graph_name.value, []).append(quad)
+            per_graph[quad.graph_name.value] = per_graph.get(quad.graph_name.value, 0) + 1
+        if doc.validate:
+            checked.extend(doc.quads)
+        records += [LoadRecord(g, doc.name, doc.sha256, n) for g, n in per_graph.items()]
+        if not per_graph:  # an empty document still empties (or creates) its graph
+            graphs.setdefault(doc.graph, [])
+            records.append(LoadRecord(doc.graph, doc.name, doc.sha256, 0))
     _step(progress, "validate", 0, 1)
     report = validate_quads(checked, store, profiles, replacing=[] if append else list(graphs))
-    report.files = [str(s.path) for s in sources]
+    report.files = [doc.name for doc in documents]
     _step(progress, "validate", 1, 1)
     if not report.conforms:
         raise NonConformantData(report)
     _step(progress, "commit", 0, 1)
     store.commit(graphs, records, replace=not append)
     _step(progress, "commit", 1, 1)
-    return LoadResult(report, {g: len(q) for g, q in graphs.items()}, append)
+    return LoadResult(report, {g: len(q or []) for g, q in graphs.items()}, append)
 
 
 def bundled_sources() -> list[Source]:

@@ -80,8 +80,8 @@ def render(report: ValidationReport, fmt: str) -> str:
     return renderers[fmt](report)
 
 
-def to_json(report: ValidationReport) -> str:
-    body = {
+def to_dict(report: ValidationReport) -> dict:
+    return {
         "conforms": report.conforms,
         "summary": {s.lower(): report.count(s) for s in SEVERITIES},
         "files": report.files,
@@ -89,7 +89,10 @@ def to_json(report: ValidationReport) -> str:
         "triples": report.triples,
         "results": [asdict(r) for r in report.sorted_results()],
     }
-    return json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def to_json(report: ValidationReport) -> str:
+    return json.dumps(to_dict(report), indent=2, ensure_ascii=False)
 
 
 def to_csv(report: ValidationReport) -> str:

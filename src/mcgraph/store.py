@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 
@@ -30,6 +30,32 @@ _PROV = "http://www.w3.org/ns/prov#"
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = dict[str, Term | None]  # variable name -> value (None when unbound)
+
+
+class Reader(Protocol):
+    """What read-only library functions need: rows and triples as plain, picklable values.
+
+    A GraphStore is a Reader; so is the server's pool of killable query workers.
+    """
+
+    def select(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[Row]: ...
+
+    def construct(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[ox.Triple]: ...
+
+
+def rows_of(result: QueryResult) -> list[Row]:
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: row[n] for n in names} for row in result]
+
+
+def triples_of(result: QueryResult) -> list[ox.Triple]:
+    if not isinstance(result, ox.QueryTriples):
+        raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+    return list(result)
 
 
 @dataclass
@@ -90,11 +116,26 @@ class GraphStore(ABC):
     location: str
 
     @abstractmethod
-    def query(self, sparql: str, substitutions: dict[str, Any] | None = None) -> QueryResult: ...
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult: ...
+
+    def select(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[Row]:
+        return rows_of(self.query(sparql, substitutions))
+
+    def construct(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[ox.Triple]:
+        return triples_of(self.query(sparql, substitutions))
 
     @abstractmethod
-    def commit(self, graphs: dict[str, list[ox.Quad]], records: list[LoadRecord], replace: bool) -> None:
-        """Write a whole submission atomically: every graph is replaced (or appended to) or none is."""
+    def commit(self, graphs: dict[str, list[ox.Quad] | None], records: list[LoadRecord], replace: bool) -> None:
+        """Write a whole submission atomically: every graph is replaced (or appended to, or dropped when
+        mapped to None) or none is; the dataset version changes in the same transaction."""
+
+    @abstractmethod
+    def graph_names(self) -> set[str]: ...
+
+    @abstractmethod
+    def version(self) -> str:
+        """An opaque value that changes whenever any graph changes."""
 
     @abstractmethod
     def drop_graph(self, graph: str) -> None: ...
@@ -134,16 +175,31 @@ class OxigraphStore(GraphStore):
         self._hidden: set[str] = set()
         self._drop_leftover_staging()
 
+    @classmethod
+    def open_snapshot(cls, path: Path, writable: bool = False) -> OxigraphStore:
+        """Open a snapshot made by `snapshot()`: a checkpoint (read-only unless `writable`, when it becomes an
+        independent scratch copy), or an N-Quads file loaded into memory."""
+        store = cls.__new__(cls)
+        store.location, store._hidden = str(path), set()
+        if path.is_dir():
+            store._store = ox.Store(str(path)) if writable else ox.Store.read_only(str(path))
+        else:
+            store._store = ox.Store()
+            store._store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        return store
+
     # -- reading -------------------------------------------------------------------------
-    def query(self, sparql: str, substitutions: dict[str, Any] | None = None) -> QueryResult:
+    def query(self, sparql: str, substitutions: dict[str, Any] | None = None,
+              default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> QueryResult:
+        """Evaluate SPARQL; the default graph is the union of named graphs unless `default_graphs` names some."""
         subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        dataset: dict[str, Any] = {"use_default_graph_as_union": True}
+        if default_graphs is not None or named_graphs is not None or self._hidden:
+            visible = [ox.NamedNode(g) for g in sorted(self.graph_names())]
+            dataset = {"default_graph": _named(default_graphs) if default_graphs is not None else visible,
+                       "named_graphs": _named(named_graphs) if named_graphs is not None else visible}
         try:
-            if self._hidden:  # a replacement is being staged: keep it out of sight
-                visible = [g for g in self._store.named_graphs() if g.value not in self._hidden]
-                return self._store.query(sparql, default_graph=visible, named_graphs=visible,
-                                         substitutions=subs, prefixes=PREFIXES)
-            return self._store.query(sparql, use_default_graph_as_union=True, substitutions=subs,
-                                     prefixes=PREFIXES)
+            return self._store.query(sparql, substitutions=subs, prefixes=PREFIXES, **dataset)
         except SyntaxError as err:
             raise QueryError(f"malformed SPARQL: {err}") from None
         except (OSError, ValueError, TypeError, RuntimeError) as err:
@@ -180,27 +236,63 @@ class OxigraphStore(GraphStore):
         else:
             raise UsageError("a whole-store export needs a dataset format (nq or trig), or name a graph")
 
+    def graph_names(self) -> set[str]:
+        """Names of the visible named graphs (cheap: no triple counts)."""
+        return {g.value for g in self._store.named_graphs()
+                if isinstance(g, ox.NamedNode) and not _is_staging(g) and g.value not in self._hidden}
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """Every quad of one named graph (None: the store's own default graph)."""
+        name = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        return list(self._store.quads_for_pattern(None, None, None, name))
+
+    def version(self) -> str:
+        rows = self._store.query(_VERSION_QUERY)
+        return next((row["v"].value for row in rows), "0")
+
+    def snapshot(self, target: Path) -> None:
+        """A consistent, independent copy of the store at `target` for readers in other processes.
+
+        On disk this is a checkpoint (hard links: cheap); in memory, an N-Quads file.
+        """
+        if self.location == "memory":
+            with target.open("wb") as handle:
+                self._store.dump(handle, ox.RdfFormat.N_QUADS)
+        else:
+            self._store.backup(str(target))
+
     # -- writing -------------------------------------------------------------------------
-    def commit(self, graphs: dict[str, list[ox.Quad]], records: list[LoadRecord], replace: bool) -> None:
+    def commit(self, graphs: dict[str, list[ox.Quad] | None], records: list[LoadRecord], replace: bool) -> None:
+        """Stage every graph, then swap all of them in with one update (one transaction).
+
+        A graph mapped to None is dropped in the same transaction.
+        """
         catalog = [q for r in records for q in r.quads()]
-        if not replace:  # appending is one transaction: data and catalog together
-            self._store.extend([q for quads in graphs.values() for q in quads] + catalog)
-            return
-        staging = {g: f"{STAGING_PREFIX}{uuid.uuid4()}" for g in graphs}
+        staging = {g: f"{STAGING_PREFIX}{uuid.uuid4()}" for g, quads in graphs.items() if quads is not None}
+        drops = [g for g, quads in graphs.items() if quads is None]
         self._hidden |= set(staging.values())
         try:
-            for g, quads in graphs.items():
-                self._write_staging(staging[g], quads)
-            self._store.update(_swap_update(staging, catalog))
+            for g, name in staging.items():
+                self._write_staging(name, graphs[g] or [])
+            self._store.update(_swap_update(staging, drops, catalog, replace))
         finally:
             for name in staging.values():
                 self._store.remove_graph(ox.NamedNode(name))
             self._hidden -= set(staging.values())
 
+    def raw_update(self, sparql: str) -> None:
+        """Apply SPARQL Update as is: no validation, no catalog. Only for scratch copies (see update.py)."""
+        try:
+            self._store.update(sparql, prefixes=PREFIXES)
+        except SyntaxError as err:
+            raise QueryError(f"malformed SPARQL update: {err}") from None
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QueryError(f"update failed: {err}") from None
+
     def drop_graph(self, graph: str) -> None:
         if not self._store.contains_named_graph(ox.NamedNode(graph)):
             raise UnknownResource(f"no graph {graph}")
-        self._store.update(f"DROP GRAPH <{graph}> ; {_forget_loads(graph)}")
+        self._store.update(f"DROP GRAPH <{graph}> ; {_forget_loads(graph)} ; {_bump_version()}")
 
     def _write_staging(self, name: str, quads: list[ox.Quad]) -> None:
         target = ox.NamedNode(name)
@@ -226,6 +318,10 @@ class OxigraphStore(GraphStore):
             self._store = None
 
 
+def _named(iris: list[str]) -> list[ox.NamedNode]:
+    return [ox.NamedNode(iri) for iri in iris]
+
+
 def _is_staging(graph: object) -> bool:
     return isinstance(graph, ox.NamedNode) and graph.value.startswith(STAGING_PREFIX)
 
@@ -234,16 +330,33 @@ def _forget_loads(graph: str) -> str:
     return (f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ ?l <{MC}graph> <{graph}> ; ?p ?o }} }}")
 
 
-def _swap_update(staging: dict[str, str], catalog: Iterable[ox.Quad]) -> str:
-    """One update request = one transaction: drop old graphs, move staged ones in, record loads."""
+def _swap_update(staging: dict[str, str], drops: list[str], catalog: Iterable[ox.Quad], replace: bool) -> str:
+    """One update request = one transaction: replace (or add to) graphs, drop others, record loads."""
     ops = []
     for graph, staged in staging.items():
-        ops.append(f"DROP SILENT GRAPH <{graph}>")
-        ops.append(f"MOVE SILENT GRAPH <{staged}> TO GRAPH <{graph}>")
-        ops.append(_forget_loads(graph))
+        if replace:
+            ops.append(f"DROP SILENT GRAPH <{graph}>")
+            ops.append(_forget_loads(graph))
+        ops.append(f"{'MOVE' if replace else 'ADD'} SILENT GRAPH <{staged}> TO GRAPH <{graph}>")
+        ops.append(f"CREATE SILENT GRAPH <{graph}>")  # an empty submission still creates its graph
+    for graph in drops:
+        ops += [f"DROP SILENT GRAPH <{graph}>", _forget_loads(graph)]
     triples = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in catalog)
     ops.append(f"INSERT DATA {{ GRAPH <{CATALOG_GRAPH}> {{ {triples} }} }}")
+    ops.append(_bump_version())
     return " ;\n".join(ops)
+
+
+# The dataset version: a fresh value in the catalog graph, rewritten by every write in the same
+# transaction, so that caches (ETags) and other processes can tell that something changed.
+_VERSION_QUERY = (f"SELECT ?v WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{CATALOG_GRAPH}> "
+                  f"<http://www.w3.org/2002/07/owl#versionInfo> ?v }} }}")
+
+
+def _bump_version() -> str:
+    subject, pred = f"<{CATALOG_GRAPH}>", "<http://www.w3.org/2002/07/owl#versionInfo>"
+    return (f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ {subject} {pred} ?v }} }} ; "
+            f"INSERT DATA {{ GRAPH <{CATALOG_GRAPH}> {{ {subject} {pred} \"{uuid.uuid4()}\" }} }}")
 
 
 def open_store(location: str | None = None) -> GraphStore:

@@ -1,0 +1,52 @@
+"""Helpers shared by the routers: the service dependency and RDF responses."""
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import Request, Response
+
+from mcgraph.namespaces import PREFIXES
+from mcgraph.service import GraphService
+
+from ..negotiation import RDF_FORMATS, RDF_MEDIA
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def get_service(request: Request) -> GraphService:
+    """The graph behind every route; tests may override this dependency."""
+    return request.app.state.service
+
+
+def rdf_response(triples: list[ox.Triple], fmt: str, status: int = 200) -> Response:
+    body = ox.serialize(triples, format=RDF_FORMATS[fmt], prefixes=PREFIXES) or b""
+    media = RDF_MEDIA[fmt] + ("; charset=utf-8" if fmt == "turtle" else "")
+    return Response(body, status_code=status, media_type=media, headers={"Vary": "Accept"})
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def service_description(request: Request) -> list[ox.Triple]:
+    """SPARQL 1.1 Service Description of /sparql."""
+    base = base_url(request)
+    service = ox.BlankNode("service")
+    dataset = ox.BlankNode("dataset")
+
+    def sd(name: str) -> ox.NamedNode:
+        return ox.NamedNode(SD + name)
+
+    triples = [ox.Triple(service, RDF_TYPE, sd("Service")),
+               ox.Triple(service, sd("endpoint"), ox.NamedNode(base + "/sparql")),
+               ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+               ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+               ox.Triple(service, sd("defaultDataset"), dataset),
+               ox.Triple(dataset, RDF_TYPE, sd("Dataset")),
+               ox.Triple(dataset, ox.NamedNode("http://rdfs.org/ns/void#sparqlEndpoint"),
+                         ox.NamedNode(base + "/sparql"))]
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "JSON-LD", "RDF_XML"):
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(FORMATS_NS + name)))
+    return triples

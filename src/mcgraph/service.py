@@ -1,0 +1,182 @@
+"""The graph as a service: what the HTTP API does, over one store.
+
+Reads go through an executor (worker processes that can be stopped, see executor.py) after the
+guards in guard.py; writes are serialised by one lock and pass the same SHACL gate as
+`mcgraph load`. After every write the dataset version changes and readers get a new snapshot.
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from .config import Settings
+from .errors import UnknownResource, UsageError
+from .executor import SNAPSHOT_PREFIX, Executor, InlineExecutor, ResultLimits, SparqlTask, WorkerPool, remove_snapshot
+from .guard import GuardLimits, check_dataset_iris, check_query, check_update
+from .ingest import LoadResult, init_store, parse_document, submit_documents
+from .report import ValidationReport
+from .results import Serialized
+from .store import GraphStore, OxigraphStore, open_store
+from .update import UpdateResult, apply_update
+from .validate import validate_quads
+
+VALIDATION_GRAPH = "urn:mcgraph:submitted"
+T = TypeVar("T")
+
+
+class GraphService:
+    def __init__(self, store: OxigraphStore, settings: Settings, pool: bool = False) -> None:
+        self.store = store
+        self.settings = settings
+        self._write_lock = threading.Lock()
+        self._counter = itertools.count()
+        self._snapshots = _snapshot_dir(store)
+        self._version = store.version()
+        self._names: tuple[str, set[str]] | None = None
+        self._cache: dict[tuple[str, str], Any] = {}
+        self.executor: Executor = (WorkerPool(self._new_snapshot(), settings.query_workers, settings.query_timeout)
+                                   if pool else InlineExecutor(store))
+
+    @classmethod
+    def open(cls, settings: Settings, pool: bool = True) -> GraphService:
+        """Open the configured store; an empty store first receives the bundled data."""
+        store = open_store(settings.store)
+        if not store.graph_names():
+            init_store(store)
+        return cls(store, settings, pool=pool)  # type: ignore[arg-type]
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def guard_limits(self) -> GuardLimits:
+        s = self.settings
+        return GuardLimits(s.max_query_bytes, s.max_query_depth, s.allowed_sources)
+
+    def cached(self, name: str, compute: Callable[[GraphStore], T]) -> T:
+        """compute(store), kept until the dataset version changes (e.g. statistics)."""
+        key = (name, self._version)
+        if key not in self._cache:
+            self._cache = {k: v for k, v in self._cache.items() if k[1] == self._version}
+            self._cache[key] = compute(self.store)
+        return self._cache[key]
+
+    def graph_names(self) -> set[str]:
+        if self._names is None or self._names[0] != self._version:
+            self._names = (self._version, self.store.graph_names())
+        return self._names[1]
+
+    def sparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
+               default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Serialized:
+        own_dataset = check_query(text, self.guard_limits, self.graph_names)
+        check_dataset_iris([*(default_graphs or []), *(named_graphs or [])], self.guard_limits, self.graph_names())
+        if own_dataset and not (default_graphs or named_graphs):  # protocol parameters win over FROM
+            default_graphs, named_graphs = own_dataset
+        limits = ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes)
+        dataset = (default_graphs, named_graphs) if default_graphs or named_graphs else (None, None)
+        return self.executor.sparql(SparqlTask(text, solutions_format, graph_format, *dataset, limits))
+
+    def run_canned(self, text: str, substitutions: dict[str, Any], solutions_format: str = "json",
+                   graph_format: str = "turtle") -> Serialized:
+        """A catalogue query (trusted text) with bound parameters."""
+        limits = ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes)
+        return self.executor.sparql(SparqlTask(text, solutions_format, graph_format, limits=limits,
+                                               substitutions=substitutions))
+
+    def read_graph(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        """One named graph, or (None) the default graph: the union of all named graphs."""
+        if graph is None:
+            task = SparqlTask("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "json", _graph_format_name(fmt),
+                              limits=ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes))
+            result = self.executor.sparql(task)
+            if result.truncated:
+                raise UsageError("the default graph is larger than one response may be; read its named graphs")
+            return result.body
+        buffer = io.BytesIO()
+        self.store.dump(buffer, fmt, graph)
+        return buffer.getvalue()
+
+    def validate(self, data: bytes, fmt: ox.RdfFormat, profiles: Sequence[str] = ()) -> ValidationReport:
+        """Validate a document in the context of the store, without storing it."""
+        doc = parse_document(data, fmt, VALIDATION_GRAPH, "request body")
+        report = validate_quads(doc.quads, self.store, profiles, replacing=[])
+        report.files = ["request body"]
+        return report
+
+    # -- writing -------------------------------------------------------------------------
+    def put_graph(self, graph: str, data: bytes, fmt: ox.RdfFormat, append: bool = False,
+                  profiles: Sequence[str] = ()) -> tuple[bool, LoadResult]:
+        """Replace (or, with append, add to) one graph; returns whether the graph is new."""
+        doc = parse_document(data, fmt, graph, f"HTTP {'POST' if append else 'PUT'}")
+        others = {q.graph_name.value for q in doc.quads} - {graph}
+        if others:
+            raise UsageError(f"the body names other graphs ({', '.join(sorted(others))}); send triples only")
+        with self._write_lock:
+            created = graph not in self.store.graph_names()
+            result = submit_documents(self.store, [doc], append=append, profiles=profiles)
+            self._after_write()
+        return created, result
+
+    def delete_graph(self, graph: str) -> None:
+        with self._write_lock:
+            self.store.drop_graph(graph)
+            self._after_write()
+
+    def update(self, text: str, profiles: Sequence[str] = ()) -> UpdateResult:
+        check_update(text, self.guard_limits)
+        with self._write_lock:
+            scratch = self._snapshots / f"scratch-{next(self._counter)}"
+            self.store.snapshot(scratch)
+            try:
+                result = apply_update(self.store, text, scratch, self.executor.preview_update, profiles)
+            finally:
+                remove_snapshot(scratch)
+            if result.changed or result.dropped:
+                self._after_write()
+        return result
+
+    def _after_write(self) -> None:
+        self._version = self.store.version()
+        if isinstance(self.executor, WorkerPool):
+            self.executor.refresh(self._new_snapshot())
+
+    def _new_snapshot(self) -> Path:
+        path = self._snapshots / f"{SNAPSHOT_PREFIX}{next(self._counter)}"
+        self.store.snapshot(path)
+        return path
+
+    def close(self) -> None:
+        self.executor.close()
+        self.store.close()
+        shutil.rmtree(self._snapshots, ignore_errors=True)
+
+
+def _snapshot_dir(store: OxigraphStore) -> Path:
+    """Beside an on-disk store (checkpoints are hard links: same file system); a temp dir for memory."""
+    if store.location == "memory":
+        return Path(tempfile.mkdtemp(prefix="mcgraph-snapshots-"))
+    path = Path(store.location).with_name(Path(store.location).name + ".snapshots")
+    shutil.rmtree(path, ignore_errors=True)  # left by a previous run
+    path.mkdir(parents=True)
+    return path
+
+
+_GRAPH_FORMAT_NAMES = {ox.RdfFormat.TURTLE: "turtle", ox.RdfFormat.N_TRIPLES: "ntriples",
+                       ox.RdfFormat.JSON_LD: "jsonld", ox.RdfFormat.RDF_XML: "rdfxml"}
+
+
+def _graph_format_name(fmt: ox.RdfFormat) -> str:
+    try:
+        return _GRAPH_FORMAT_NAMES[fmt]
+    except KeyError:
+        raise UnknownResource(f"no graph serialisation {fmt}") from None
