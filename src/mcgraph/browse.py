@@ -285,9 +285,13 @@ class CountrySummary:
 
 # -- query building blocks -----------------------------------------------------------------------
 def _query(head: str, anchor: str, branches: Iterable[str], tail: str = "") -> str:
-    """SELECT head WHERE { anchor  {b1} UNION {b2} ... } tail; the first branch is empty (anchor only)."""
-    union = " UNION ".join(["{ }", *(f"{{ {b} }}" for b in branches)])
-    return f"{_PROLOGUE}SELECT {head} WHERE {{\n  {anchor}\n  {union}\n}} {tail}"
+    """SELECT head WHERE { anchor OPTIONAL { {b1} UNION {b2} ... } } tail.
+
+    The OPTIONAL makes Oxigraph evaluate the branches once per anchor solution, with its bindings;
+    a plain join with a UNION is evaluated on its own first, over the whole store.
+    """
+    union = " UNION ".join(f"{{ {b} }}" for b in branches)
+    return f"{_PROLOGUE}SELECT {head} WHERE {{\n  {anchor}\n  OPTIONAL {{ {union} }}\n}} {tail}"
 
 
 def _label(var: str) -> str:

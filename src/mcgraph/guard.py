@@ -6,10 +6,10 @@ language tags, numbers and keywords (case-insensitive), so a keyword inside a st
 name never counts. `<` starts an IRI only when the text up to the next `>` is a valid IRIREF (no spaces, no
 `<>"{}|^`\\`), else it is the less-than operator.
 
-Besides bracket depth, the scan bounds how many chained operators (UNION, OPTIONAL, BIND, FILTER, `.`, `||`, `+`, ...)
-one group or expression holds: the engine nests its algebra one level per link and overflows its stack on a few
-thousand of them, even without a single bracket. Templates and inline data (INSERT DATA, CONSTRUCT and INSERT/DELETE
-templates) are flat lists and are not bounded.
+Besides bracket depth, the scan bounds how many chained operators one group or expression holds (UNION, OPTIONAL,
+BIND, FILTER, `.`, `||`, `+`, groups side by side, ...): the engine nests its algebra one level per link and overflows
+its stack on a few thousand of them, even without a single bracket. Templates and inline data (INSERT DATA, CONSTRUCT
+and INSERT/DELETE templates) are flat lists and are not bounded.
 
 Every refusal is a `RefusedQuery` whose `reason` is a short slug: "too-large", "too-deep", "malformed", "wrong-form",
 "service", "load" or "from".
@@ -187,7 +187,10 @@ class _Shape:
         text = token.text if token.kind == "punct" else ""
         self.bangs = self.bangs + 1 if text == "!" else 0
         if text in _OPENERS:
-            flat = self.stack[-1].flat or (text == "{" and self.previous in _FLAT_AFTER)
+            if text == "{":
+                self._link()  # groups side by side are joined, one level each
+            inherited = self.stack[-1].flat and len(self.stack) > 1  # the top level's flatness is its own
+            flat = inherited or (text == "{" and self.previous in _FLAT_AFTER)
             self.stack.append(_Frame(text, flat))
         elif text in _CLOSERS:
             if len(self.stack) > 1 and (text != ">>" or self.stack[-1].opener == "<<"):
