@@ -239,7 +239,7 @@ def test_load_from_an_allowed_source_passes_and_load_in_a_string_does_not_count(
 
 def test_from_must_name_a_local_graph_or_an_allowed_source() -> None:
     assert check_query(f"SELECT * FROM <{LOCAL}> WHERE {{ ?s ?p ?o }}", LIMITS, lambda: {LOCAL}) == ([LOCAL], [])
-    named = f"PREFIX g: <https://w3id.org/mcgraph/graph/data/frameworks/> SELECT * FROM NAMED g:aqf {{ ?s ?p ?o }}"
+    named = "PREFIX g: <https://w3id.org/mcgraph/graph/data/frameworks/> SELECT * FROM NAMED g:aqf { ?s ?p ?o }"
     assert check_query(named, LIMITS, lambda: {LOCAL}) == ([], [LOCAL])
     foreign = "SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }"
     assert query_reason(foreign, graphs={LOCAL}) == "from"
