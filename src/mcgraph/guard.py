@@ -80,6 +80,7 @@ class _Token(NamedTuple):
     kind: str  # iri, pname, bnode, var, word, string, number, lang, punct
     text: str  # an IRI without its brackets and with escapes decoded; otherwise the text as written
     pos: int
+    end: int
 
     @property
     def word(self) -> str:
@@ -105,37 +106,38 @@ def _lex_string(text: str, pos: int) -> _Token:
     for pattern in candidates:
         match = pattern.match(text, pos)
         if match:
-            return _Token("string", match.group(0), pos)
+            return _Token("string", match.group(0), pos, match.end())
     raise RefusedQuery(f"a string opened on line {_line(text, pos)} is never closed", "malformed")
 
 
 def _lex_name(text: str, pos: int) -> _Token:
-    name = _NAME.match(text, pos).group(0)  # type: ignore[union-attr]  # always matches, maybe empty
+    match = _NAME.match(text, pos)
+    name = match.group(0) if match else text[pos]
     while name.endswith(".") and not name.endswith("\\."):
         name = name[:-1]  # a trailing '.' ends the triple, it is not part of the name
-    if ":" not in name:
-        return _Token("word", name, pos)
-    return _Token("bnode" if name.startswith("_:") else "pname", name, pos)
+    kind = "word" if ":" not in name else "bnode" if name.startswith("_:") else "pname"
+    return _Token(kind, name, pos, pos + len(name))
 
 
 def _lex_angle(text: str, pos: int) -> _Token:
     match = _IRI.match(text, pos)
     if match:
-        return _Token("iri", _decode_iri(match.group(1)), pos)
+        return _Token("iri", _decode_iri(match.group(1)), pos, match.end())
     if text.startswith("<<", pos) and not _IRI.match(text, pos + 1):
-        return _Token("punct", "<<", pos)
-    return _Token("punct", "<=" if text.startswith("<=", pos) else "<", pos)
+        return _Token("punct", "<<", pos, pos + 2)
+    operator = "<=" if text.startswith("<=", pos) else "<"
+    return _Token("punct", operator, pos, pos + len(operator))
 
 
 def _lex_other(text: str, pos: int) -> _Token:
     for pattern, kind in ((_NUMBER, "number"), (_VAR, "var"), (_LANG, "lang")):
         match = pattern.match(text, pos)
         if match:
-            return _Token(kind, match.group(0), pos)
+            return _Token(kind, match.group(0), pos, match.end())
     if _NAME_START.match(text, pos):
         return _lex_name(text, pos)
-    pair = text[pos : pos + 2]
-    return _Token("punct", pair if pair in _PUNCT2 else text[pos], pos)
+    punct = text[pos : pos + 2] if text[pos : pos + 2] in _PUNCT2 else text[pos]
+    return _Token("punct", punct, pos, pos + len(punct))
 
 
 def _tokens(text: str) -> Iterator[_Token]:
@@ -154,8 +156,7 @@ def _tokens(text: str) -> Iterator[_Token]:
         else:
             token = _lex_other(text, pos)
         yield token
-        # an IRI's text is decoded, so step over what was written, not what it means
-        pos = _IRI.match(text, pos).end() if token.kind == "iri" else pos + len(token.text)  # type: ignore[union-attr]
+        pos = token.end
 
 
 # --- shape: size, nesting, chains -----------------------------------------------------------------------------------
@@ -225,8 +226,7 @@ def _utf8_size(text: str) -> int:
 
 def _scan(text: str, limits: GuardLimits) -> list[_Token]:
     """Check size, nesting and chains, stopping at the first excess; return the tokens."""
-    size = _utf8_size(text) if len(text) <= limits.max_bytes else len(text) + 1
-    if size > limits.max_bytes:
+    if len(text) > limits.max_bytes or _utf8_size(text) > limits.max_bytes:  # characters never outnumber bytes
         size = _utf8_size(text)
         raise RefusedQuery(f"the text is {size} bytes; the limit is {limits.max_bytes} bytes", "too-large")
     shape = _Shape(limits)
@@ -429,8 +429,8 @@ def check_query(
         if ref.keyword == "SERVICE":
             _check_service(ref, limits)
         elif ref.keyword.startswith("FROM"):
-            _check_from(ref, limits, local)
-            dataset[ref.keyword == "FROM NAMED"].append(ref.iri)  # type: ignore[arg-type]  # checked: not None
+            _check_from(ref, limits, local)  # passes only a resolved IRI
+            dataset[ref.keyword == "FROM NAMED"].append(ref.iri or "")
     return dataset if dataset[0] or dataset[1] else None
 
 
