@@ -6,10 +6,13 @@ float, bool, None, lists, nested dataclasses) that serialise to JSON as they are
 
 Values from callers are always bound with substitutions, never written into query text; pyoxigraph
 binds a substitution only to a variable of the outermost SELECT list (or CONSTRUCT template), so
-every bound variable is projected. Queries anchor on one subject (or one page of subjects) and
-join a UNION of small branches, one property each: a row carries one fact, multi-valued
-properties do not multiply rows, and Python groups the rows. A branch only uses variables bound
-by the anchor or by itself, so an unbound variable never joins with the whole store.
+every bound variable is projected. A query anchors on its subjects and adds
+OPTIONAL { {b1} UNION {b2} ... }, one small branch per property: a row carries one fact,
+multi-valued properties do not multiply rows, and Python groups the rows. The OPTIONAL makes
+Oxigraph evaluate the branches per anchor solution; a branch only uses variables bound by the
+anchor or by itself, so an unbound variable never joins with the whole store.
+
+Credential pages are in IRI order without a full sort (see _page_iris).
 """
 import base64
 import binascii
@@ -353,7 +356,8 @@ _CORRESPONDENCES = _query(
 )
 
 # Credentials: the summary branches serve both a page and one credential.
-_CREDENTIAL_TYPES = "VALUES ?cType { mc:MicroCredential mc:Qualification mc:Credential } ?c a ?cType ."
+_KINDS = "mc:MicroCredential mc:Qualification mc:Credential"
+_IS_CREDENTIAL = f"?c a ?cType FILTER(?cType IN ({_KINDS.replace(' ', ', ')}))"
 _CREDENTIAL_BRANCHES = (
     "?c a ?type",
     "?c dct:title ?title",
@@ -365,21 +369,21 @@ _CREDENTIAL_BRANCHES = (
     "OPTIONAL { ?cv mc:creditSystem ?creditSystem }",
     "?c mc:illustrative ?illustrative",
 )
-_PATTERNS = {  # page filters that are triple patterns; each variable is bound by a substitution
+_PATTERNS = {  # page filters that select credentials; each variable is bound by a substitution
     "qLevel": "?c mc:level ?qLevel .",
-    "qFramework": "?c mc:level ?qAnyLevel . ?qAnyLevel skos:inScheme ?qFramework .",
+    "qFramework": "?qFwLevel skos:inScheme ?qFramework . ?c mc:level ?qFwLevel .",
     "qProvider": "?c mc:awardingBody ?qProvider .",
     "qCountry": "?c mc:issuerCountry ?qCountry .",
     "qField": "?c mc:field ?qField .",
+    # one pass over the texts (filtered in their own group, before the OPTIONAL); an outcome's
+    # text counts for the credentials that have the outcome
+    "qText": "{ { { ?qx dct:title ?qt } UNION { ?qx dct:description ?qt } "
+             "FILTER(CONTAINS(LCASE(STR(?qt)), LCASE(?qText))) } "
+             "OPTIONAL { ?qOwner mc:learningOutcome ?qx } BIND(COALESCE(?qOwner, ?qx) AS ?c) }",
 }
-_CONDITIONS = {  # page filters that are tests on ?c, cheapest first (&& stops at the first false)
-    "qAfter": "STR(?c) > ?qAfter",
-    "qUpper": "STR(?c) <= ?qUpper",
-    "qText": "EXISTS { { ?c dct:title ?qt } UNION { ?c dct:description ?qt } UNION "
-             "{ ?c mc:learningOutcome/dct:description ?qt } FILTER(CONTAINS(LCASE(STR(?qt)), LCASE(?qText))) }",
-}
-_PAGE_VARS = " ".join(f"?{name}" for name in (*_PATTERNS, *_CONDITIONS))
-_PROBE_SIZE = 10_000
+_CONDITIONS = {"qAfter": "STR(?c) > ?qAfter", "qUpper": "STR(?c) <= ?qUpper"}  # bounds on the IRI
+_PROBE_SIZE, _PROBE_PER_ITEM = 10_000, 100  # a page's probe takes max(size, per item x fetch) IRIs
+_CHUNK = 16  # IRIs per summary query: every row carries all the chunk's bound IRIs, so keep it small
 _CREDENTIAL_DETAIL = (
     "?c dct:description ?description",
     "?c mc:level ?level . ?level skos:notation ?levelNotation",
@@ -397,7 +401,7 @@ _CREDENTIAL_DETAIL = (
     "?c mc:assessment ?assessment OPTIONAL { ?assessment mc:assessmentType ?assessmentType } "
     "OPTIONAL { ?assessment dct:description ?assessmentText }",
 )
-_CREDENTIAL = _query("*", _CREDENTIAL_TYPES, (*_CREDENTIAL_BRANCHES, *_CREDENTIAL_DETAIL))
+_CREDENTIAL = _query("*", _IS_CREDENTIAL, (*_CREDENTIAL_BRANCHES, *_CREDENTIAL_DETAIL))
 _STACKING_BRANCHES = (
     "?rule rdfs:comment ?ruleNote",
     "?rule mc:maxMicroCredentialCredits ?ruleMax",
@@ -622,13 +626,7 @@ def _correspondence(key: tuple[str, str, str], rows: list[Row]) -> Correspondenc
 def credentials(reader: Reader, *, text: str | None = None, framework: str | None = None, level: str | None = None,
                 provider: str | None = None, country: str | None = None, field: str | None = None,
                 after: str | None = None, limit: int = 50) -> CredentialPage:
-    """A page of credentials in IRI order; filters combine (IRIs or CURIEs; `text` is a substring).
-
-    Oxigraph sorts with a costly comparison, so a page is found in two steps: a probe takes up to
-    _PROBE_SIZE matching IRIs in index order (no sort); the (limit+1)-th smallest of them bounds
-    the page from above, since at least limit+1 matches lie at or below it. The page query then
-    sorts only the matches in that range.
-    """
+    """A page of credentials in IRI order; filters combine (IRIs or CURIEs; `text` is a substring)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise UsageError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     bound: dict[str, ox.NamedNode | ox.Literal] = {
@@ -638,30 +636,50 @@ def credentials(reader: Reader, *, text: str | None = None, framework: str | Non
         bound["qText"] = ox.Literal(text)
     if after is not None:
         bound["qAfter"] = ox.Literal(decode_cursor(after))
-    probe_query = _PROLOGUE + _matches(sorted(bound), f"LIMIT {_PROBE_SIZE}")
-    probe = sorted({row["c"].value for row in reader.select(probe_query, bound)})
-    if len(probe) > limit:
-        bound["qUpper"] = ox.Literal(probe[limit])
-    rows = reader.select(_page_query(sorted(bound), limit + 1), bound)
-    items = [_credential_summary(iri, group) for iri, group in sorted(_group(rows, "c").items())]
+    iris = _page_iris(reader, bound, limit + 1)
+    items = _summaries(reader, iris)
     more = len(items) > limit
     return CredentialPage(items[:limit], encode_cursor(items[limit - 1].iri) if more else None)
 
 
+def _page_iris(reader: Reader, bound: dict[str, ox.NamedNode | ox.Literal], fetch: int) -> list[str]:
+    """The first `fetch` matching IRIs in order.
+
+    Oxigraph sorts with a costly comparison, so a probe first takes up to `size` matches in index
+    order, unsorted. If that is all of them, the page is read off the probe. Otherwise the
+    fetch-th smallest probed IRI bounds the page from above (at least `fetch` matches lie at or
+    below it) and only the matches in that range are sorted.
+    """
+    size = max(_PROBE_SIZE, _PROBE_PER_ITEM * fetch)
+    probe = sorted({row["c"].value for row in reader.select(_matches(sorted(bound), f"LIMIT {size}"), bound)})
+    if len(probe) < size:
+        return probe[:fetch]
+    ranged = {**bound, "qUpper": ox.Literal(probe[fetch - 1])}
+    return [row["c"].value for row in reader.select(_matches(sorted(ranged), f"ORDER BY ?c LIMIT {fetch}"), ranged)]
+
+
 def _matches(filters: list[str], tail: str) -> str:
-    """SELECT DISTINCT ?c (and every filter variable) of the credentials passing the named filters."""
+    """SELECT DISTINCT ?c (and the filter variables) of the credentials passing the named filters.
+
+    After a selective filter the type is tested per match (EXISTS): a join would make Oxigraph
+    hash-join the matches with every credential of each type.
+    """
     patterns = " ".join(_PATTERNS[name] for name in filters if name in _PATTERNS)
+    kind = f"FILTER EXISTS {{ {_IS_CREDENTIAL} }}" if patterns else f"VALUES ?cType {{ {_KINDS} }} ?c a ?cType ."
     tests = " && ".join(_CONDITIONS[name] for name in _CONDITIONS if name in filters)
-    where = f"{_CREDENTIAL_TYPES} {patterns} {f'FILTER({tests})' if tests else ''}"
-    return f"SELECT DISTINCT ?c {_PAGE_VARS} WHERE {{ {where} }} {tail}"
+    where = f"{patterns} {kind} {f'FILTER({tests})' if tests else ''}"
+    return f"{_PROLOGUE}SELECT DISTINCT ?c {' '.join('?' + name for name in filters)} WHERE {{ {where} }} {tail}"
 
 
-def _page_query(filters: list[str], fetch: int) -> str:
-    """One page: a sub-select of the next IRIs in order, then their summary branches."""
-    anchor = f"{{ {_matches(filters, f'ORDER BY ?c LIMIT {int(fetch)}')} }}"
-    return _query(f"?c {_PAGE_VARS} ?type ?title ?provider ?providerLabel ?level ?levelFw ?country ?countryCode "
-                  "?fieldIri ?fieldIriLabel ?creditAmount ?creditSystem ?illustrative",
-                  anchor, _CREDENTIAL_BRANCHES)
+def _summaries(reader: Reader, iris: list[str]) -> list[CredentialSummary]:
+    """Summaries of the given credentials in IRI order, _CHUNK IRIs per query, each IRI a substitution."""
+    rows: list[Row] = []
+    for start in range(0, len(iris), _CHUNK):
+        chunk = {f"i{k}": ox.NamedNode(iri) for k, iri in enumerate(iris[start:start + _CHUNK])}
+        anchor = " UNION ".join(f"{{ ?{name} a ?cType FILTER(?cType IN ({_KINDS.replace(' ', ', ')})) "
+                                f"BIND(?{name} AS ?c) }}" for name in chunk)
+        rows += reader.select(_query("*", anchor, _CREDENTIAL_BRANCHES), chunk)
+    return [_credential_summary(iri, group) for iri, group in sorted(_group(rows, "c").items())]
 
 
 def encode_cursor(iri: str) -> str:
@@ -670,12 +688,13 @@ def encode_cursor(iri: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
+    """The IRI in a cursor; UsageError for anything encode_cursor cannot have made."""
     try:
-        iri = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        iri = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise UsageError("invalid cursor") from None
+        raise UsageError(f"invalid cursor {cursor!r}") from None
     if not _IRI_SHAPE.match(iri):
-        raise UsageError("invalid cursor")
+        raise UsageError(f"invalid cursor {cursor!r}")
     return iri
 
 
@@ -766,11 +785,9 @@ def _stacking_rule(iri: str, rows: list[Row]) -> StackingRule:
 # -- organisations and countries ----------------------------------------------------------------------
 def organisations(reader: Reader, kind: str | None = None) -> list[OrganisationSummary]:
     """Organisations by IRI; `kind` keeps one class ("QAAgency", "mc:Provider", ...; "Organisation" = all)."""
-    subs: dict[str, ox.NamedNode] = {}
-    restrict = ""
-    if kind is not None and _organisation_kind(kind) != "Organisation":
-        subs["qKind"] = ox.NamedNode(MC + _organisation_kind(kind))
-        restrict = "?org a ?qKind ."
+    name = _organisation_kind(kind) if kind is not None else "Organisation"
+    subs = {} if name == "Organisation" else {"qKind": ox.NamedNode(MC + name)}
+    restrict = "?org a ?qKind ." if subs else ""
     anchor = (f"{{ SELECT DISTINCT ?org ?qKind WHERE {{ VALUES ?anyKind {{ {_ORG_CLASSES} }} "
               f"?org a ?anyKind . {restrict} }} }}")
     rows = reader.select(_query("*", anchor, _ORG_BRANCHES), subs)
@@ -778,7 +795,9 @@ def organisations(reader: Reader, kind: str | None = None) -> list[OrganisationS
 
 
 def _organisation_kind(kind: str) -> str:
-    name = _local(expand_iri(kind)) if ":" in kind else kind
+    """The class short name of a kind given as "QAAgency", "mc:QAAgency", the full IRI, or "NIC"."""
+    iri = expand_iri(kind) if ":" in kind else MC + ("NationalInformationCentre" if kind == "NIC" else kind)
+    name = iri[len(MC):] if iri.startswith(MC) else ""
     if name not in _ORGANISATION_KINDS:
         raise UsageError(f"unknown organisation kind {kind!r}; expected one of {', '.join(_ORGANISATION_KINDS)}")
     return name
@@ -802,19 +821,20 @@ def countries(reader: Reader, at: date | None = None) -> list[CountrySummary]:
 
 
 def _country(iri: str, rows: list[Row], day: date) -> CountrySummary:
-    conventions = [_convention_status(part, group, day) for part, group in _group(rows, "part").items()]
+    conventions = [_convention_status(part, group, day) for part, group in _group(rows, "part").items()
+                   if _vals(group, "conv")]
     return CountrySummary(
         iri=iri, id=curie(iri), code=_text(rows, "code"), name=_text(rows, "name"), subregion=_one_ref(rows, "sub"),
         frameworks=_strs(rows, "fw"), conventions=sorted(conventions, key=lambda c: c.iri))
 
 
 def _convention_status(participation: str, rows: list[Row], day: date) -> ConventionStatus:
-    conv = _first(rows, "conv")
+    conv = _vals(rows, "conv")[0].value
     dates = {var: _text(rows, var) for var in ("deposit", "inForce", "partyBy", "convInForce")}
     since = _party_since(dates["inForce"], dates["partyBy"], dates["deposit"], dates["convInForce"])
     title = _text(rows, "convTitle")
     return ConventionStatus(
-        iri=conv.value if conv else "", id=curie(conv.value) if conv else "",
+        iri=conv, id=curie(conv),
         label=_text(rows, "convLabel") or title, title=title, participation=participation,
         party=None if since is None else since <= day, since=since.isoformat() if since else None,
         instrument=_text(rows, "instrument"), deposit_date=dates["deposit"], in_force_from=dates["inForce"],
