@@ -1,7 +1,8 @@
 """Content negotiation: pick a representation from Accept (q-values honoured) or an explicit ?format=."""
 from __future__ import annotations
 
-import pyoxigraph as ox
+from mcgraph.results import GRAPH_TYPES as RDF_MEDIA
+from mcgraph.results import RDF_FORMATS
 
 from .problems import NotAcceptable
 
@@ -10,10 +11,6 @@ SOLUTION_MEDIA = {"application/sparql-results+json": "json", "application/json":
                   "text/tab-separated-values": "tsv"}
 GRAPH_MEDIA = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
                "application/rdf+xml": "rdfxml", "text/plain": "ntriples"}
-RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-               "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
-RDF_MEDIA = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json",
-             "rdfxml": "application/rdf+xml"}
 FORMAT_ALIASES = {"ttl": "turtle", "nt": "ntriples", "json-ld": "jsonld", "rdf": "rdfxml", "xml": "xml"}
 
 
@@ -73,3 +70,16 @@ def graph_format(accept: str | None, explicit: str | None = None) -> str:
         offered = ", ".join(RDF_MEDIA.values())
         raise NotAcceptable(f"none of the accepted types ({accept}) is offered; offered: {offered}")
     return name
+
+
+def result_formats(accept: str | None, explicit: str | None) -> tuple[str, str]:
+    """Format names for solutions and for graphs (the query's form decides which is used); ?format= wins."""
+    if explicit:
+        if explicit in ("json", "xml", "csv", "tsv"):
+            return explicit, "turtle"
+        return "json", graph_format(None, explicit)
+    solutions = choose(accept, SOLUTION_MEDIA, "json")
+    graph = choose(accept, GRAPH_MEDIA, "turtle")
+    if solutions is None and graph is None:
+        raise NotAcceptable(f"none of the accepted types ({accept}) is offered by this endpoint")
+    return solutions or "json", graph or "turtle"

@@ -25,6 +25,7 @@ from .errors import UsageError
 
 __all__ = [
     "GRAPH_TYPES",
+    "RDF_FORMATS",
     "SOLUTION_TYPES",
     "Serialized",
     "Term",
@@ -47,7 +48,7 @@ GRAPH_TYPES: dict[str, str] = {
     "jsonld": "application/ld+json",
     "rdfxml": "application/rdf+xml",
 }
-_RDF_FORMATS = {
+RDF_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
@@ -304,13 +305,13 @@ def serialize_triples(
 
     `prefixes` (name to namespace IRI) are declared where the format allows (Turtle, JSON-LD, RDF/XML).
     """
-    if fmt not in _RDF_FORMATS:
+    if fmt not in RDF_FORMATS:
         raise _unknown(fmt, GRAPH_TYPES)
     stream = iter(triples)
     kept = list(islice(stream, max(max_triples, 0)))
     truncated = "rows" if next(stream, None) is not None else None
     try:
-        body = ox.serialize(kept, format=_RDF_FORMATS[fmt], prefixes=prefixes)
+        body = ox.serialize(kept, format=RDF_FORMATS[fmt], prefixes=prefixes)
     except (ValueError, TypeError, OSError) as err:  # e.g. a triple term, which JSON-LD cannot write yet
         raise UsageError(f"these triples cannot be written as {fmt}: {err}") from err
     return Serialized(body or b"", GRAPH_TYPES[fmt], truncated)

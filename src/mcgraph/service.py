@@ -23,7 +23,7 @@ from .executor import SNAPSHOT_PREFIX, Executor, InlineExecutor, ResultLimits, S
 from .guard import GuardLimits, check_dataset_iris, check_query, check_update
 from .ingest import LoadResult, init_store, parse_document, submit_documents
 from .report import ValidationReport
-from .results import Serialized
+from .results import RDF_FORMATS, Serialized
 from .store import GraphStore, OxigraphStore, open_store
 from .update import UpdateResult, apply_update
 from .validate import validate_quads
@@ -171,12 +171,8 @@ def _snapshot_dir(store: OxigraphStore) -> Path:
     return path
 
 
-_GRAPH_FORMAT_NAMES = {ox.RdfFormat.TURTLE: "turtle", ox.RdfFormat.N_TRIPLES: "ntriples",
-                       ox.RdfFormat.JSON_LD: "jsonld", ox.RdfFormat.RDF_XML: "rdfxml"}
-
-
 def _graph_format_name(fmt: ox.RdfFormat) -> str:
-    try:
-        return _GRAPH_FORMAT_NAMES[fmt]
-    except KeyError:
-        raise UnknownResource(f"no graph serialisation {fmt}") from None
+    for name, known in RDF_FORMATS.items():
+        if known == fmt:
+            return name
+    raise UnknownResource(f"no graph serialisation {fmt}")

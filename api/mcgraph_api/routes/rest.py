@@ -19,9 +19,8 @@ from mcgraph.service import GraphService
 from mcgraph.validate import available_profiles
 
 from ..http import check_rdf_body, rdf_body_format, read_body
-from ..negotiation import choose
+from ..negotiation import choose, result_formats
 from .common import get_service
-from .sparql import _formats
 
 router = APIRouter(tags=["Resources"])
 
@@ -134,7 +133,7 @@ async def run_query(name: str, request: Request, format: str | None = None,
     query = find_query(name)
     values = {k: v for k, v in request.query_params.items() if k != "format"}
     bound = bind(query, values)
-    solutions, graph = _formats(request.headers.get("accept"), format)
+    solutions, graph = result_formats(request.headers.get("accept"), format)
     result = await run_in_threadpool(service.run_canned, query.text, bound, solutions, graph)
     headers = {"Vary": "Accept"}
     if result.truncated:

@@ -18,13 +18,12 @@ from mcgraph.queries import catalogue
 from mcgraph.service import GraphService
 
 from ..http import media_type, read_body, require_writer
-from ..negotiation import GRAPH_MEDIA, SOLUTION_MEDIA, choose, graph_format, prefers_html
-from ..problems import NotAcceptable, UnsupportedMediaType
+from ..negotiation import graph_format, prefers_html, result_formats
+from ..problems import UnsupportedMediaType
 from .common import get_service, rdf_response, service_description
 
 router = APIRouter(tags=["SPARQL"])
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-FORMAT_PARAM = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv"}
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
@@ -64,7 +63,7 @@ async def _answer(request: Request, service: GraphService, params: dict[str, lis
     queries = params.get("query", [])
     if len(queries) != 1:
         raise UsageError(f"exactly one query is expected; got {len(queries)}")
-    solutions, graph = _formats(request.headers.get("accept"), _one(params, "format"))
+    solutions, graph = result_formats(request.headers.get("accept"), _one(params, "format"))
     result = await run_in_threadpool(service.sparql, queries[0], solutions, graph,
                                      params.get("default-graph-uri"), params.get("named-graph-uri"))
     headers = {"Vary": "Accept"}
@@ -72,19 +71,6 @@ async def _answer(request: Request, service: GraphService, params: dict[str, lis
         headers["Mcgraph-Results-Truncated"] = result.truncated
     content_type = result.media_type + ("; charset=utf-8" if result.media_type.startswith("text/") else "")
     return Response(result.body, media_type=content_type, headers=headers)
-
-
-def _formats(accept: str | None, explicit: str | None) -> tuple[str, str]:
-    """Result format names for solutions and for graphs; ?format= overrides Accept."""
-    if explicit:
-        if explicit in FORMAT_PARAM:
-            return FORMAT_PARAM[explicit], "turtle"
-        return "json", graph_format(None, explicit)
-    solutions = choose(accept, SOLUTION_MEDIA, "json")
-    graph = choose(accept, GRAPH_MEDIA, "turtle")
-    if solutions is None and graph is None:
-        raise NotAcceptable(f"none of the accepted types ({accept}) is offered by this endpoint")
-    return solutions or "json", graph or "turtle"
 
 
 @router.post("/update", operation_id="sparqlUpdate", summary="SPARQL 1.1 Update (bearer token; SHACL-gated)",
