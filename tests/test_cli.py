@@ -178,3 +178,48 @@ def test_every_command_is_documented_in_the_readme() -> None:
     assert len(names) > 10
     for name in names:
         assert f"`mcgraph {name}" in readme, name
+
+
+# -- compare ------------------------------------------------------------------------------------------
+def test_compare_table_shows_the_chain_and_its_reports(initialised: Path) -> None:
+    result = mcgraph("compare", "AQF:9", "--to", "HKQF", store=initialised)
+    assert result.returncode == 0, result.stderr
+    assert "AQF 9 compared with HKQF" in result.stdout
+    assert "AQF 9 -> NZQCF 9 -> HKQF 6" in result.stdout
+    assert "AQF-NZQCF report (comparison, 2015)" in result.stdout
+    assert "NZQCF-HKQF report (comparison, 2018-08)" in result.stdout
+
+
+def test_compare_json_is_the_library_result(initialised: Path) -> None:
+    result = mcgraph("compare", "NZQF:8", "--to", "EQF", "--format", "json", store=initialised)
+    assert result.returncode == 0, result.stderr
+    (item,) = json.loads(result.stdout)["comparisons"]
+    assert item["status"] == "no-match-by-agreement" and item["matches"] == []
+    assert item["findings"][0]["correspondence"] == "id:correspondence/nzqcf-eqf-8"
+
+
+def test_compare_a_framework_to_all_as_csv(initialised: Path) -> None:
+    result = mcgraph("compare", "AQF", "--to", "all", "--max-hops", "2", "--format", "csv", store=initialised)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    found = {(r["level"], r["target_level"]) for r in rows if r["status"] == "matched"}
+    assert {("AQF 7", "EQF 6"), ("AQF 9", "HKQF 6"), ("AQF 1", "NZQCF 1")} <= found
+    agreed = [r for r in rows if r["level"] == "AQF 8" and r["target"] == "EQF"]
+    assert [r["status"] for r in agreed] == ["no-match-by-agreement"] and "NZQCF 8" in agreed[0]["reason"]
+    assert not any(r["level"] == "AQF 8" and r["target_level"].startswith("EQF") for r in rows)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["compare", "XQF:1", "--to", "EQF"], "no framework 'XQF'"),
+    (["compare", "AQF:7", "--to", "PQF"], "names several frameworks"),
+    (["compare", "AQF:7", "--to", "EQF", "--format", "xml"], "unknown format"),
+    (["compare", "AQF:7", "--to", "EQF", "--max-hops", "9"], "max hops must be between 1 and 6"),
+])
+def test_compare_usage_errors_exit_2(initialised: Path, args: list[str], message: str) -> None:
+    result = mcgraph(*args, store=initialised)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_compare_on_an_empty_store_says_to_init(tmp_path: Path) -> None:
+    result = mcgraph("compare", "AQF:7", "--to", "EQF", store=tmp_path / "empty")
+    assert result.returncode == 2 and "mcgraph init" in result.stderr

@@ -4,7 +4,10 @@ Exit codes: 0 ok; 1 data does not conform; 2 usage, parse or input error; 3 feat
 """
 from __future__ import annotations
 
+import csv
+import dataclasses
 import functools
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,7 @@ from .errors import McGraphError, NonConformantData, UsageError
 from .ingest import LoadResult, init_store, load_files
 from .namespaces import curie
 from .queries import RESULT_FORMATS, catalogue, find_query, run, serialize_results, term_text
+from .referencing import DEFAULT_MAX_HOPS, ROW_FIELDS, Comparison, ReferencingNetwork, comparison_rows
 from .report import FORMATS as REPORT_FORMATS
 from .report import ValidationReport, render
 from .stats import dataset_stats
@@ -220,6 +224,44 @@ def queries() -> None:
     for q in catalogue().values():
         params = ", ".join(f"{p.name}:{p.type}" + ("" if p.required else f"={p.default}") for p in q.params)
         table.add_row(q.name, q.title, params)
+    out.print(table)
+
+
+@app.command()
+@run_command
+def compare(source: str = typer.Argument(..., help="A level (AQF:7, id:level/aqf-7) or a framework (AQF)."),
+            to: str = typer.Option(..., "--to", help='Target framework (HKQF, id, IRI) or "all".'),
+            max_hops: int = typer.Option(DEFAULT_MAX_HOPS, "--max-hops", help="Longest chain of reports."),
+            fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+            ) -> None:
+    """What a level (or each level of a framework) corresponds to in another framework, with the evidence."""
+    if fmt not in ("table", "json", "csv"):
+        raise UsageError(f"unknown format {fmt!r}; expected table, json or csv")
+    with _store() as store:
+        if not store.graph_names():
+            raise UsageError("the store is empty: run `mcgraph init` first")
+        result = ReferencingNetwork.load(store).compare(source, to, max_hops)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=ROW_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(comparison_rows(result))
+    else:
+        _print_comparison(result)
+
+
+def _print_comparison(result: Comparison) -> None:
+    subject = result.level.name if result.level else f"{result.source.code} (every level)"
+    targets = ", ".join(t.code for t in result.targets) or "no framework within reach"
+    table = Table("level", "target", "match", "strength", "chain", "evidence",
+                  title=f"{subject} compared with {targets} (chains of at most {result.max_hops} reports)")
+    for row in comparison_rows(result):
+        if row["target_level"]:
+            table.add_row(row["level"], row["target_level"], row["match"],
+                          f"{row['strength']} {row['strength_label']}", row["path"], row["reports"])
+        else:
+            table.add_row(row["level"], row["target"], f"[yellow]{row['status']}[/]", "", "", row["reason"])
     out.print(table)
 
 

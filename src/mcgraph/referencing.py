@@ -402,13 +402,12 @@ class ReferencingNetwork:
         """One level (IRI) against one target framework (IRI)."""
         start = self.levels[level]
         source_fw = self.level_framework[level]
-        walks = _Walks()
+        walks = _Walks(target)
         for fw_path in nx.all_simple_paths(self.framework_graph, source_fw, target, cutoff=max_hops):
             self._walk(level, fw_path, walks)
         matches = _matches(walks.chains)
-        agreed = [f for f in walks.findings if f.kind == "no-match-by-agreement" and not f.chain]
         set_aside: list[Match] = []
-        if agreed and matches:  # the frameworks' own report leaves the level unmatched: that is the answer
+        if walks.direct_agreement and matches:  # the pair's own report leaves the level unmatched: that wins
             set_aside, matches = matches, []
         findings = walks.findings
         if not walks.chains and not findings:
@@ -436,6 +435,7 @@ class ReferencingNetwork:
                       walks: _Walks) -> None:
         for row in self._no_match.get((at, next_fw), []):
             walks.add(_no_match_finding(self, row, hops))
+            walks.direct_agreement |= not hops and next_fw == walks.target
         if advanced or self._no_match.get((at, next_fw)):
             return
         reports = [self.reports[r] for r in self.framework_graph[here_fw][next_fw]["reports"]]
@@ -501,7 +501,9 @@ class ReferencingNetwork:
 class _Walks:
     """What the walks of one comparison found: complete chains and findings (deduplicated)."""
 
-    def __init__(self) -> None:
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.direct_agreement = False  # the start and target frameworks' own report leaves the level unmatched
         self.chains: list[list[Hop]] = []
         self.findings: list[Finding] = []
         self._seen: dict[tuple, int] = {}
@@ -598,6 +600,12 @@ def _describe_report(report: Report) -> str:
     bits = [report.title or report.id, report.status or "status unknown", f"issued {report.issued}"
             if report.issued else "date unknown"]
     return ", ".join(bits)
+
+
+def _short_report(report: Report) -> str:
+    """e.g. "AQF-NZQCF report (comparison, 2015)"."""
+    return (f"{report.from_framework}-{report.to_framework} report "
+            f"({report.status or 'status unknown'}, {report.issued or 'date unknown'})")
 
 
 def _check_max_hops(max_hops: int) -> int:
@@ -722,3 +730,24 @@ def _read_rows(rows: list[Row]) -> list[_Row]:
                            next(iter(values.get("confidence", [])), None), sorted(values.get("source", []))))
     return sorted(result, key=lambda r: r.iri)
 
+
+
+# -- flat rows for CSV and tables ------------------------------------------------------------------
+ROW_FIELDS = ("level", "target", "status", "target_level", "match", "strength", "strength_label", "hops", "path",
+              "reports", "reason")
+
+
+def comparison_rows(comparison: Comparison) -> list[dict[str, str]]:
+    """One row per match (its strongest chain), or one row saying why there is none."""
+    rows = []
+    for item in comparison.comparisons:
+        base = {"level": item.level.name, "target": item.target.code, "status": item.status}
+        for m in item.matches:
+            chain = m.chains[0]
+            rows.append({**base, "target_level": m.level.name, "match": m.match, "strength": f"{m.strength:.3f}",
+                         "strength_label": m.strength_label, "hops": str(m.hops), "path": chain.path,
+                         "reports": "; ".join(_short_report(h.report) for h in chain.hops if h.report),
+                         "reason": ""})
+        if not item.matches:
+            rows.append({**dict.fromkeys(ROW_FIELDS, ""), **base, "reason": item.summary})
+    return rows

@@ -22,6 +22,7 @@ from .errors import UnknownResource, UsageError
 from .executor import SNAPSHOT_PREFIX, Executor, InlineExecutor, ResultLimits, SparqlTask, WorkerPool, remove_snapshot
 from .guard import GuardLimits, check_dataset_iris, check_query, check_update
 from .ingest import LoadResult, init_store, parse_document, submit_documents
+from .referencing import ReferencingNetwork
 from .report import ValidationReport
 from .results import RDF_FORMATS, Serialized
 from .store import GraphStore, OxigraphStore, open_store
@@ -70,6 +71,10 @@ class GraphService:
             self._cache = {k: v for k, v in self._cache.items() if k[1] == self._version}
             self._cache[key] = compute(self.store)
         return self._cache[key]
+
+    def referencing(self) -> ReferencingNetwork:
+        """The correspondence network of the current dataset version (read once, then searched in memory)."""
+        return self.cached("referencing", ReferencingNetwork.load)
 
     def graph_names(self) -> set[str]:
         if self._names is None or self._names[0] != self._version:
