@@ -84,6 +84,8 @@ def test_first_start_serves_the_bundled_graph(server: Server) -> None:
     assert any(f["id"] == "id:framework/aqf" for f in frameworks)
     ask = sparql(server, "ASK { <https://w3id.org/mcgraph/id/level/nzqcf-7> ?p ?o }")
     assert ask.json()["boolean"] is True
+    compared = httpx.get(server.url + "/compare", params={"level": "NZQF:7", "to": "EQF"}, timeout=30).json()
+    assert compared["comparisons"][0]["summary"] == "NZQCF 7 corresponds to EQF 6 (exact, strong, direct)"
 
 
 def test_expensive_queries_are_stopped_and_a_cheap_one_still_answers(server: Server) -> None:
