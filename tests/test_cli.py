@@ -223,3 +223,13 @@ def test_compare_usage_errors_exit_2(initialised: Path, args: list[str], message
 def test_compare_on_an_empty_store_says_to_init(tmp_path: Path) -> None:
     result = mcgraph("compare", "AQF:7", "--to", "EQF", store=tmp_path / "empty")
     assert result.returncode == 2 and "mcgraph init" in result.stderr
+
+
+def test_check_referencing_reports_per_framework(initialised: Path) -> None:
+    result = mcgraph("check-referencing", "--format", "json", store=initialised)
+    assert result.returncode == 0, result.stderr
+    by_code = {r["framework"]["code"]: r for r in json.loads(result.stdout)}
+    assert {"AQF", "NZQCF", "EQF", "MQF", "AQRF"} <= set(by_code)
+    assert [f["check"] for f in by_code["MQF"]["findings"]] == ["no-level-table"]
+    table = mcgraph("check-referencing", "NFQ", store=initialised)
+    assert table.returncode == 0 and "one-to-many" in table.stdout and "report-without-date" in table.stdout

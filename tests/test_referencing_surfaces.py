@@ -161,3 +161,15 @@ def test_one_hop_query_keeps_no_match_rows_as_answers(bundled_store: OxigraphSto
     assert {r["match"].value.rsplit("#")[-1] for r in rows if r["targetLevel"] is None} == {"NoMatch"}
     reverse = [r for r in rows if r["direction"].value == "reverse"]
     assert [r["targetLevel"].value for r in reverse] == [f"{ID}level/aqf-8"]
+
+
+def test_referencing_quality_per_framework(client: TestClient) -> None:
+    (nfq,) = client.get("/referencing/quality", params={"framework": "NFQ"}).json()
+    checks = {(f["check"], f["severity"]) for f in nfq["findings"]}
+    assert {("one-to-many", "info"), ("report-without-date", "warning")} <= checks
+    fan = next(f for f in nfq["findings"] if f["check"] == "one-to-many")
+    assert fan["levels"] == ["id:level/nzqcf-7", "id:level/nfq-ie-7", "id:level/nfq-ie-8"]
+    assert fan["report"] == "id:report/nzqcf-nfq-ie"
+    everything = client.get("/referencing/quality").json()
+    assert {"AQF", "EQF", "MQF"} <= {r["framework"]["code"] for r in everything}
+    assert client.get("/referencing/quality", params={"framework": "XQF"}).status_code == 404

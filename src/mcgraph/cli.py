@@ -26,6 +26,7 @@ from .ingest import LoadResult, init_store, load_files
 from .namespaces import curie
 from .queries import RESULT_FORMATS, catalogue, find_query, run, serialize_results, term_text
 from .referencing import DEFAULT_MAX_HOPS, ROW_FIELDS, Comparison, ReferencingNetwork, comparison_rows
+from .referencing_quality import check_referencing
 from .report import FORMATS as REPORT_FORMATS
 from .report import ValidationReport, render
 from .stats import dataset_stats
@@ -262,6 +263,29 @@ def _print_comparison(result: Comparison) -> None:
                           f"{row['strength']} {row['strength_label']}", row["path"], row["reports"])
         else:
             table.add_row(row["level"], row["target"], f"[yellow]{row['status']}[/]", "", "", row["reason"])
+    out.print(table)
+
+
+@app.command("check-referencing")
+@run_command
+def check_referencing_command(
+        framework: str | None = typer.Argument(None, help="One framework (AQF, id or IRI); default: every "
+                                                          "referenced framework."),
+        fmt: str = typer.Option("table", "--format", help="table or json.")) -> None:
+    """Quality checks on the referencing data: levels without rows, inverted order, fans, undated reports..."""
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format {fmt!r}; expected table or json")
+    with _store() as store:
+        results = check_referencing(ReferencingNetwork.load(store), framework)
+    if fmt == "json":
+        sys.stdout.write(json.dumps([dataclasses.asdict(r) for r in results], indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table("framework", "severity", "check", "finding", title="Referencing quality")
+    for result in results:
+        for finding in result.findings:
+            table.add_row(result.framework.code, finding.severity, finding.check, finding.message)
+        if not result.findings:
+            table.add_row(result.framework.code, "", "", "[green]no findings[/]")
     out.print(table)
 
 

@@ -246,11 +246,11 @@ class _Tables:
     level_framework: dict[str, str]
     reports: dict[str, Report]
     report_frameworks: dict[str, tuple[str | None, str | None]]
-    rows: list[_Row]
+    rows: list[CorrespondenceRow]
 
 
 @dataclass
-class _Row:
+class CorrespondenceRow:
     """A correspondence as stored."""
 
     iri: str
@@ -277,7 +277,7 @@ class ReferencingNetwork:
         self._alt_labels = tables.alt_labels
         self.framework_graph = nx.Graph()
         self.level_graph = nx.MultiDiGraph()
-        self._no_match: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+        self._no_match: dict[tuple[str, str], list[CorrespondenceRow]] = defaultdict(list)
         self._build()
 
     @classmethod
@@ -299,13 +299,15 @@ class ReferencingNetwork:
         for row in self.rows:
             self._add_row(row)
 
-    def _add_row(self, row: _Row) -> None:
+    def _add_row(self, row: CorrespondenceRow) -> None:
         if row.from_level not in self.levels:
             return
-        if row.match == "none" or row.to_level is None:
+        if row.match == "none":
             other = self._other_framework(row)
             if other:
                 self._no_match[(row.from_level, other)].append(row)
+            return
+        if row.to_level is None:  # a match without its target: a data error the shapes report
             return
         if row.to_level not in self.levels or row.match not in MATCH_WEIGHT:
             return
@@ -313,7 +315,7 @@ class ReferencingNetwork:
         self.level_graph.add_edge(row.to_level, row.from_level, row=row, direction="reverse",
                                   match=_REVERSED.get(row.match, row.match))
 
-    def _other_framework(self, row: _Row) -> str | None:
+    def _other_framework(self, row: CorrespondenceRow) -> str | None:
         """For a no-match row: the framework on the report's other side."""
         own = self.level_framework.get(row.from_level)
         pair = self.report_frameworks.get(row.report or "", (None, None))
@@ -452,7 +454,7 @@ class ReferencingNetwork:
                               + "; ".join(_describe_report(r) for r in tables), lv, tables, chain=hops))
 
     def _hop(self, at: str, data: dict) -> Hop:
-        row: _Row = data["row"]
+        row: CorrespondenceRow = data["row"]
         forward = data["direction"] == "forward"
         report = self.reports.get(row.report or "")
         weight = (MATCH_WEIGHT[data["match"]]
@@ -521,7 +523,7 @@ class _Walks:
         self.findings.append(finding)
 
 
-def _no_match_finding(net: ReferencingNetwork, row: _Row, hops: list[Hop]) -> Finding:
+def _no_match_finding(net: ReferencingNetwork, row: CorrespondenceRow, hops: list[Hop]) -> Finding:
     level = net.levels[row.from_level]
     report = net.reports.get(row.report or "")
     other = net.frameworks[net._other_framework(row) or ""].code
@@ -587,7 +589,7 @@ def _summary(result: LevelComparison) -> str:
         parts = [f"{m.level.name} ({m.match}, {m.strength_label}{_via(m.chains[0])})" for m in result.matches]
         return f"{name} corresponds to " + "; ".join(parts)
     lead = result.findings[0]
-    if result.status == "no-match-by-agreement":
+    if result.status == "no-match-by-agreement" and not lead.chain:  # the level's own report says so
         return f"No match: {lead.message}"
     return f"No answer for {name} in {target}: {lead.message}"
 
@@ -716,7 +718,7 @@ def _read_reports(rows: list[Row], frameworks: dict[str, FrameworkRef]
     return reports, pairs
 
 
-def _read_rows(rows: list[Row]) -> list[_Row]:
+def _read_rows(rows: list[Row]) -> list[CorrespondenceRow]:
     result = []
     for iri, group in _group(rows, "corr"):
         values: dict[str, list[str]] = defaultdict(list)
@@ -725,7 +727,7 @@ def _read_rows(rows: list[Row]) -> list[_Row]:
         if not values.get("fromLevel"):
             continue
         match = _MATCH_NAMES.get(next(iter(values.get("matchType", [])), ""), "unknown")
-        result.append(_Row(iri, values["fromLevel"][0], next(iter(values.get("toLevel", [])), None), match,
+        result.append(CorrespondenceRow(iri, values["fromLevel"][0], next(iter(values.get("toLevel", [])), None), match,
                            next(iter(values.get("establishedBy", [])), None),
                            next(iter(values.get("confidence", [])), None), sorted(values.get("source", []))))
     return sorted(result, key=lambda r: r.iri)

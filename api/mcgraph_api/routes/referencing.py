@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from mcgraph.errors import UsageError
 from mcgraph.referencing import DEFAULT_MAX_HOPS, MAX_MAX_HOPS, Comparison, Matrix
+from mcgraph.referencing_quality import FrameworkQuality, check_referencing
 from mcgraph.service import GraphService
 
 from .common import get_service
@@ -44,3 +45,15 @@ async def matrix(framework: str = Query(..., description="the framework whose le
                  max_hops: int = _HOPS, service: GraphService = Depends(get_service)) -> Matrix:
     network = await run_in_threadpool(service.referencing)
     return await run_in_threadpool(network.matrix, framework, to, max_hops)
+
+
+@router.get("/referencing/quality", operation_id="referencingQuality", response_model=list[FrameworkQuality],
+            summary="Quality checks on the referencing data, per framework",
+            description="Levels without correspondence in a complete table, rows that invert the level order, "
+                        "one-to-many and many-to-one fans, reports without source or date, declared level counts "
+                        "that disagree with the levels in the graph. Findings are warnings or infos with the "
+                        "nodes involved; they describe the data, they do not block anything.")
+async def quality(framework: str | None = Query(None, description="one framework; default: every referenced one"),
+                  service: GraphService = Depends(get_service)) -> list[FrameworkQuality]:
+    network = await run_in_threadpool(service.referencing)
+    return check_referencing(network, framework)
