@@ -204,8 +204,8 @@ def test_compare_a_framework_to_all_as_csv(initialised: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     found = {(r["level"], r["target_level"]) for r in rows if r["status"] == "matched"}
     assert {("AQF 7", "EQF 6"), ("AQF 9", "HKQF 6"), ("AQF 1", "NZQCF 1")} <= found
-    agreed = [r for r in rows if r["level"] == "AQF 8" and r["target"] == "EQF"]
-    assert [r["status"] for r in agreed] == ["no-match-by-agreement"] and "NZQCF 8" in agreed[0]["reason"]
+    stopped = [r for r in rows if r["level"] == "AQF 8" and r["target"] == "HKQF"]
+    assert [r["status"] for r in stopped] == ["no-match-in-chain"] and "after AQF 8 -> NZQCF 8" in stopped[0]["reason"]
     assert not any(r["level"] == "AQF 8" and r["target_level"].startswith("EQF") for r in rows)
 
 

@@ -173,3 +173,26 @@ def test_referencing_quality_per_framework(client: TestClient) -> None:
     everything = client.get("/referencing/quality").json()
     assert {"AQF", "EQF", "MQF"} <= {r["framework"]["code"] for r in everything}
     assert client.get("/referencing/quality", params={"framework": "XQF"}).status_code == 404
+
+
+def test_the_most_relevant_finding_sets_the_status(network: ReferencingNetwork) -> None:
+    """The pair's own report first (AQF 8 -> EQF: the partial AQF-EQF table), then walks that reached the
+    target's edge (AQF 8 -> HKQF: stopped after NZQCF 8 by the NZQCF-HKQF agreement)."""
+    to_eqf = network.compare("AQF:8", "EQF").comparisons[0]
+    assert [(f.kind, f.into) for f in to_eqf.findings] == [("not-in-level-table", "EQF"), ("no-match-in-chain", "EQF")]
+    assert to_eqf.status == "not-in-level-table"
+    to_hkqf = network.compare("AQF:8", "HKQF").comparisons[0]
+    assert to_hkqf.status == "no-match-in-chain" and to_hkqf.findings[0].into == "HKQF"
+    assert [h.to_level.name for h in to_hkqf.findings[0].chain] == ["NZQCF 8"]
+
+
+def test_a_complete_table_that_reaches_no_level_is_an_agreement(network: ReferencingNetwork) -> None:
+    item = network.compare("EQF:1", "NZQF").comparisons[0]
+    assert item.status == "no-match-by-agreement" and item.matches == []
+    assert item.summary.startswith("No match: no NZQCF level corresponds to EQF 1 in the complete level table")
+
+
+def test_nothing_within_reach_is_said(network: ReferencingNetwork) -> None:
+    result = network.compare("VQF:1", "all")
+    assert result.targets == [] and result.comparisons == []
+    assert result.note == "VQF takes part in no referencing report in the graph"

@@ -254,7 +254,7 @@ def compare(source: str = typer.Argument(..., help="A level (AQF:7, id:level/aqf
 
 def _print_comparison(result: Comparison) -> None:
     subject = result.level.name if result.level else f"{result.source.code} (every level)"
-    targets = ", ".join(t.code for t in result.targets) or "no framework within reach"
+    targets = ", ".join(t.code for t in result.targets) or "nothing"
     table = Table("level", "target", "match", "strength", "chain", "evidence",
                   title=f"{subject} compared with {targets} (chains of at most {result.max_hops} reports)")
     for row in comparison_rows(result):
@@ -263,7 +263,10 @@ def _print_comparison(result: Comparison) -> None:
                           f"{row['strength']} {row['strength_label']}", row["path"], row["reports"])
         else:
             table.add_row(row["level"], row["target"], f"[yellow]{row['status']}[/]", "", "", row["reason"])
-    out.print(table)
+    if result.comparisons:
+        out.print(table)
+    if result.note:
+        out.print(f"[yellow]{result.note}[/]")
 
 
 @app.command("check-referencing")

@@ -47,8 +47,8 @@ HOP_FACTOR = 0.8
 STRENGTH_LABELS = ((0.75, "strong"), (0.5, "moderate"), (0.0, "weak"))
 
 # Statuses of one comparison, the first that applies (an answer beats every explanation).
-STATUSES = ("matched", "no-match-by-agreement", "table-not-in-graph", "not-in-level-table", "no-chain",
-            "not-referenced")
+STATUSES = ("matched", "no-match-by-agreement", "table-not-in-graph", "not-in-level-table", "no-match-in-chain",
+            "no-chain", "not-referenced")
 
 _MATCH_NAMES = {f"{MC}ExactMatch": "exact", f"{MC}CloseMatch": "close", f"{MC}BroadMatch": "broad",
                 f"{MC}NarrowMatch": "narrow", f"{MC}NoMatch": "none"}
@@ -173,13 +173,14 @@ class Match:
 class Finding:
     """Why a walk stopped, with the evidence: a no-match row, a report without table, a missing row."""
 
-    kind: str  # no-match-by-agreement | table-not-in-graph | not-in-level-table | no-chain | not-referenced
+    kind: str  # one of STATUSES but "matched"
     message: str
     level: LevelRef | None = None  # where the walk stopped
     reports: list[Report] = field(default_factory=list)
     correspondence: str | None = None
     sources: list[str] = field(default_factory=list)
     chain: list[Hop] = field(default_factory=list)  # the hops walked before stopping
+    into: str | None = None  # code of the framework the walk could not enter
 
 
 @dataclass
@@ -203,6 +204,7 @@ class Comparison:
     targets: list[FrameworkRef]
     max_hops: int
     comparisons: list[LevelComparison]
+    note: str | None = None  # why there is nothing to compare (e.g. no framework within reach)
 
 
 @dataclass
@@ -383,7 +385,13 @@ class ReferencingNetwork:
         targets = self._targets(fw, to, max_hops)
         levels = [level.iri] if level else self.levels_of(fw.iri)
         items = [self.compare_level(lv, t.iri, max_hops) for t in targets for lv in levels]
-        return Comparison(fw, level, targets, max_hops, items)
+        note = None
+        if not targets:
+            note = (f"{fw.code} takes part in no referencing report in the graph" if not self.is_referenced(fw.iri)
+                    else f"no framework is within {max_hops} reports of {fw.code}")
+        elif not levels:
+            note = f"{fw.code} has no levels in the graph"
+        return Comparison(fw, level, targets, max_hops, items, note)
 
     def _try_level(self, token: str) -> LevelRef | None:
         if token.strip().casefold() in self._level_by_name or ":" in token and not _is_framework(self, token):
@@ -414,8 +422,9 @@ class ReferencingNetwork:
         findings = walks.findings
         if not walks.chains and not findings:
             findings = self._no_path_findings(start, source_fw, target, max_hops)
-        status = "matched" if matches else min((f.kind for f in findings), key=STATUSES.index)
-        findings = sorted(findings, key=lambda f: (STATUSES.index(f.kind), len(f.chain)))[:MAX_FINDINGS]
+        code = self.frameworks[target].code
+        findings = sorted(findings, key=lambda f: _relevance(f, code))[:MAX_FINDINGS]
+        status = "matched" if matches else findings[0].kind
         result = LevelComparison(start, self.frameworks[target], status, "", matches, findings, set_aside, max_hops)
         result.summary = _summary(result)
         return result
@@ -435,23 +444,30 @@ class ReferencingNetwork:
 
     def _record_stops(self, at: str, here_fw: str, next_fw: str, hops: list[Hop], advanced: bool,
                       walks: _Walks) -> None:
+        """Why a walk cannot go from level `at` into framework `next_fw`, as a finding."""
+        direct = not hops and next_fw == walks.target
         for row in self._no_match.get((at, next_fw), []):
-            walks.add(_no_match_finding(self, row, hops))
-            walks.direct_agreement |= not hops and next_fw == walks.target
+            walks.add(_no_match_finding(self, row, hops, direct))
+            walks.direct_agreement |= direct
         if advanced or self._no_match.get((at, next_fw)):
             return
+        lv, other = self.levels[at], self.frameworks[next_fw].code
         reports = [self.reports[r] for r in self.framework_graph[here_fw][next_fw]["reports"]]
-        without_table = [r for r in reports if r.level_table == "not-in-graph"]
-        lv = self.levels[at]
-        other = self.frameworks[next_fw].code
-        if without_table and len(without_table) == len(reports):
-            described = "; ".join(_describe_report(r) for r in without_table)
-            message = f"{lv.framework} is referenced to {other} ({described}), but the level table is not in the graph"
-            walks.add(Finding("table-not-in-graph", _after(hops) + message, lv, without_table, chain=hops))
-        else:
-            tables = [r for r in reports if r.level_table != "not-in-graph"]
-            walks.add(Finding("not-in-level-table", f"{_after(hops)}{lv.name} has no row in the {other} level table of "
-                              + "; ".join(_describe_report(r) for r in tables), lv, tables, chain=hops))
+        tables = [r for r in reports if r.level_table != "not-in-graph"]
+        if not tables:
+            described = "; ".join(f"{r.from_framework} -> {r.to_framework}: {_describe_report(r)}" for r in reports)
+            walks.add(Finding("table-not-in-graph", f"{_after(hops)}referencing is recorded ({described}), but "
+                              "its level table is not in the graph", lv, reports, chain=hops, into=other))
+            return
+        complete = [r for r in tables if r.level_table == "complete" and self.report_frameworks[r.iri][1] == here_fw]
+        if complete:  # a complete table that reaches no level here: no counterpart, as the report has it
+            walks.add(Finding("no-match-by-agreement" if direct else "no-match-in-chain",
+                              f"{_after(hops)}no {other} level corresponds to {lv.name} in the complete level table "
+                              f"of {_describe_report(complete[0])}", lv, complete, chain=hops, into=other))
+            walks.direct_agreement |= direct
+            return
+        walks.add(Finding("not-in-level-table", f"{_after(hops)}{lv.name} has no row in the {other} level table of "
+                          + "; ".join(_describe_report(r) for r in tables), lv, tables, chain=hops, into=other))
 
     def _hop(self, at: str, data: dict) -> Hop:
         row: CorrespondenceRow = data["row"]
@@ -523,14 +539,21 @@ class _Walks:
         self.findings.append(finding)
 
 
-def _no_match_finding(net: ReferencingNetwork, row: CorrespondenceRow, hops: list[Hop]) -> Finding:
+def _no_match_finding(net: ReferencingNetwork, row: CorrespondenceRow, hops: list[Hop], direct: bool) -> Finding:
+    """An mc:NoMatch row: the answer when it is the pair's own (direct), else where a chain stops."""
     level = net.levels[row.from_level]
     report = net.reports.get(row.report or "")
     other = net.frameworks[net._other_framework(row) or ""].code
     where = f" ({_describe_report(report)})" if report else ""
-    return Finding("no-match-by-agreement",
+    return Finding("no-match-by-agreement" if direct else "no-match-in-chain",
                    f"{_after(hops)}{level.name} has no counterpart in {other} by agreement{where}",
-                   level, [report] if report else [], curie(row.iri), row.sources, hops)
+                   level, [report] if report else [], curie(row.iri), row.sources, hops, other)
+
+
+def _relevance(finding: Finding, target: str) -> tuple[bool, bool, int, int]:
+    """Sort key: the pair's own report first, then walks that reached the target's edge, then by kind."""
+    at_target = finding.into in (target, None)
+    return (not (at_target and not finding.chain), not at_target, STATUSES.index(finding.kind), len(finding.chain))
 
 
 def _after(hops: list[Hop]) -> str:
@@ -589,7 +612,7 @@ def _summary(result: LevelComparison) -> str:
         parts = [f"{m.level.name} ({m.match}, {m.strength_label}{_via(m.chains[0])})" for m in result.matches]
         return f"{name} corresponds to " + "; ".join(parts)
     lead = result.findings[0]
-    if result.status == "no-match-by-agreement" and not lead.chain:  # the level's own report says so
+    if result.status == "no-match-by-agreement":  # the pair's own report says so
         return f"No match: {lead.message}"
     return f"No answer for {name} in {target}: {lead.message}"
 
@@ -611,7 +634,7 @@ def _short_report(report: Report) -> str:
 
 
 def _check_max_hops(max_hops: int) -> int:
-    if not 1 <= max_hops <= MAX_MAX_HOPS:
+    if isinstance(max_hops, bool) or not isinstance(max_hops, int) or not 1 <= max_hops <= MAX_MAX_HOPS:
         raise UsageError(f"max hops must be between 1 and {MAX_MAX_HOPS}, not {max_hops}")
     return max_hops
 
