@@ -82,6 +82,9 @@ SELECT ?corr ?p ?o WHERE {
 }"""
 
 
+NETWORK_QUERIES = (_FRAMEWORKS_QUERY, _LEVELS_QUERY, _REPORTS_QUERY, _CORRESPONDENCES_QUERY)
+
+
 # -- the model ----------------------------------------------------------------------------------
 @dataclass
 class FrameworkRef:
@@ -238,7 +241,7 @@ class Matrix:
 
 
 @dataclass
-class _Tables:
+class Tables:
     """What the graph says, as read by ReferencingNetwork.load."""
 
     frameworks: dict[str, FrameworkRef]
@@ -268,7 +271,7 @@ class CorrespondenceRow:
 class ReferencingNetwork:
     """Frameworks, levels, reports and correspondences of one dataset version, ready to search."""
 
-    def __init__(self, tables: _Tables) -> None:
+    def __init__(self, tables: Tables) -> None:
         self.frameworks = tables.frameworks
         self.levels = tables.levels
         self.level_framework = tables.level_framework  # level IRI -> framework IRI
@@ -285,11 +288,7 @@ class ReferencingNetwork:
     @classmethod
     def load(cls, reader: Reader) -> ReferencingNetwork:
         """Read the correspondence network from a store (or any Reader): four queries."""
-        frameworks, counts, alts = _read_frameworks(reader.select(_FRAMEWORKS_QUERY))
-        levels, level_framework = _read_levels(reader.select(_LEVELS_QUERY), frameworks)
-        reports, report_frameworks = _read_reports(reader.select(_REPORTS_QUERY), frameworks)
-        rows = _read_rows(reader.select(_CORRESPONDENCES_QUERY))
-        return cls(_Tables(frameworks, alts, counts, levels, level_framework, reports, report_frameworks, rows))
+        return cls(tables_from_rows([reader.select(query) for query in NETWORK_QUERIES]))
 
     def _build(self) -> None:
         self.framework_graph.add_nodes_from(self.frameworks)
@@ -684,6 +683,15 @@ def _codes(alts: dict[str, list[str]]) -> dict[str, str]:
         unique = [a for a in acronyms(iri) if uses[a] == 1]
         codes[iri] = slug if slug in alts[iri] or not unique else unique[0]
     return codes
+
+
+def tables_from_rows(results: list[list[Row]]) -> Tables:
+    """The rows of the NETWORK_QUERIES, in their order, read into tables."""
+    frameworks, counts, alts = _read_frameworks(results[0])
+    levels, level_framework = _read_levels(results[1], frameworks)
+    reports, report_frameworks = _read_reports(results[2], frameworks)
+    rows = _read_rows(results[3])
+    return Tables(frameworks, alts, counts, levels, level_framework, reports, report_frameworks, rows)
 
 
 def _read_frameworks(rows: list[Row]) -> tuple[dict[str, FrameworkRef], dict[str, int], dict[str, list[str]]]:
