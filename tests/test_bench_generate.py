@@ -108,3 +108,17 @@ def test_injected_violations_are_counted_exactly(tmp_path: Path, bundled_store) 
     generate.generate(broken, N, seed=1, violations=3)
     report = validate_quads(parse_file(broken), bundled_store)
     assert report.count("Violation") == 3, [(r.focus, r.path, r.message) for r in report.results]
+
+
+def test_referencing_network_generator_has_the_promised_size_and_is_deterministic() -> None:
+    spec = importlib.util.spec_from_file_location("referencing_data", ROOT / "bench" / "referencing_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = module.generate(seed=1)
+    assert text == module.generate(seed=1) and text != module.generate(seed=2)
+    quads = list(ox.parse(text.encode(), ox.RdfFormat.TURTLE))
+    kinds = Counter(q.object.value for q in quads if q.predicate.value.endswith("22-rdf-syntax-ns#type"))
+    assert kinds[MC + "LevelCorrespondence"] == 2000
+    assert kinds[MC + "NationalQualificationsFramework"] + kinds[MC + "RegionalQualificationsFramework"] == 50
+    assert all(q.subject.value.startswith(ID) and "/bench-" in q.subject.value for q in quads
+               if isinstance(q.subject, ox.NamedNode))
