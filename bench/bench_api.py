@@ -28,12 +28,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+from timing import pct, timed
 
 from mcgraph import browse
 from mcgraph.store import OxigraphStore
@@ -47,23 +47,6 @@ WARMUP = 50
 
 
 # -- timing ----------------------------------------------------------------------------------------
-def timed(call: Callable[[], object], n: int, warmup: int = WARMUP) -> list[float]:
-    """Milliseconds of n calls, after `warmup` untimed ones."""
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t0) * 1000)
-    return times
-
-
-def pct(times: list[float], q: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def summary(times: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(times), "p99": pct(times, 0.99)}
 
@@ -123,7 +106,7 @@ def http_latency(url: str, n: int) -> dict[str, list[float]]:
             answer.raise_for_status()
             answer.json()
 
-        return {"ask": timed(ask, n), "rest": timed(rest, n)}
+        return {"ask": timed(ask, n, WARMUP), "rest": timed(rest, n, WARMUP)}
 
 
 def load_worker(url: str, seconds: float, times: list[float], errors: list[int]) -> None:
@@ -163,7 +146,7 @@ def throughput(url: str, connections: int, seconds: float) -> dict[str, float]:
 def raw_ask(store_dir: Path, n: int) -> list[float]:
     """The ASK on pyoxigraph directly; the store is released (and its lock with it) on return."""
     store = ox.Store(str(store_dir))
-    return timed(lambda: _ask(store), n)
+    return timed(lambda: _ask(store), n, WARMUP)
 
 
 def _ask(store: ox.Store) -> None:
@@ -173,7 +156,7 @@ def _ask(store: ox.Store) -> None:
 def raw_framework(store_dir: Path, n: int) -> list[float]:
     store = OxigraphStore(str(store_dir))
     try:
-        return timed(lambda: browse.framework(store, FRAMEWORK), n)
+        return timed(lambda: browse.framework(store, FRAMEWORK), n, WARMUP)
     finally:
         store.close()
 

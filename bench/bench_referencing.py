@@ -49,6 +49,7 @@ from mcgraph.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from referencing_data import generate
+from timing import pct, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_HOPS = ROOT / "queries" / "comparable-levels-two-hops.rq"
@@ -81,23 +82,6 @@ SELECT ?level ?direction ?match ?correspondence ?report ?status ?targetLevel ?ta
 
 
 # -- timing ----------------------------------------------------------------------------------------
-def timed(call: Callable[[], object], n: int, warmup: int = 1) -> list[float]:
-    """Milliseconds of n calls, after `warmup` untimed ones."""
-    for _ in range(warmup):
-        call()
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t0) * 1000)
-    return times
-
-
-def pct(times: list[float], q: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def summary(times: list[float]) -> dict[str, float]:
     return {"p50": statistics.median(times), "p90": pct(times, 0.90), "min": min(times), "max": max(times)}
 
