@@ -19,7 +19,6 @@ import argparse
 import gc
 import multiprocessing
 import os
-import platform
 import signal
 import socket
 import statistics
@@ -28,12 +27,11 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
-from timing import pct, timed
+from timing import machine, pct, timed
 
 from mcgraph import browse
 from mcgraph.store import OxigraphStore
@@ -162,11 +160,6 @@ def raw_framework(store_dir: Path, n: int) -> list[float]:
 
 
 # -- report ----------------------------------------------------------------------------------------
-def machine() -> str:
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}; {os.cpu_count()} CPUs; "
-            f"Python {platform.python_version()}; pyoxigraph {ox.__version__}")
-
-
 def print_latency(http: dict[str, list[float]], raw: dict[str, list[float]], n: int) -> None:
     print(f"\nLatency, ms ({n} requests after {WARMUP} warm-up; one keep-alive client)")
     print(f"{'case':<34}{'p50':>9}{'p99':>9}   {'raw p50':>9}{'raw p99':>9}   {'HTTP/raw p50':>13}")

@@ -27,15 +27,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import platform
 import random
 import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import networkx as nx
@@ -49,7 +46,7 @@ from mcgraph.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from referencing_data import generate
-from timing import pct, timed
+from timing import machine, pct, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_HOPS = ROOT / "queries" / "comparable-levels-two-hops.rq"
@@ -228,11 +225,6 @@ def load_breakdown(store, raw: ox.Store, pairs: list[tuple[str, str]], n: int) -
 
 
 # -- report ----------------------------------------------------------------------------------------
-def machine() -> str:
-    return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.platform()}; {os.cpu_count()} CPUs; "
-            f"Python {platform.python_version()}; pyoxigraph {ox.__version__}; networkx {nx.__version__}")
-
-
 def print_results(times: dict[str, list[float]], repeats: dict[str, int], pairs: int) -> None:
     print(f"\nOne comparison, ms (over {pairs} (level, target) pairs; times pooled over pairs x repeats)")
     print(f"{'case':<48}{'calls':>6}{'p50':>9}{'p90':>9}{'min':>9}{'max':>9}{'/raw p50':>11}")
@@ -281,7 +273,7 @@ def main() -> None:
     args = parse_args()
     if args.quick:
         args.repeats, args.cold_repeats = 10, 2
-    print(machine(), flush=True)
+    print(machine(f"networkx {nx.__version__}"), flush=True)
     t0 = time.perf_counter()
     raw, store, data_triples, ontology_triples = build_stores(args.seed)
     two_hops = TWO_HOPS.read_text(encoding="utf-8")

@@ -393,7 +393,8 @@ class ReferencingNetwork:
         return Comparison(fw, level, targets, max_hops, items, note)
 
     def _try_level(self, token: str) -> LevelRef | None:
-        if token.strip().casefold() in self._level_by_name or ":" in token and not _is_framework(self, token):
+        name = token.strip().casefold()
+        if name in self._level_by_name or (":" in name and name not in self._framework_names):
             return self.level(token)
         return None
 
@@ -636,10 +637,6 @@ def _check_max_hops(max_hops: int) -> int:
     if isinstance(max_hops, bool) or not isinstance(max_hops, int) or not 1 <= max_hops <= MAX_MAX_HOPS:
         raise UsageError(f"max hops must be between 1 and {MAX_MAX_HOPS}, not {max_hops}")
     return max_hops
-
-
-def _is_framework(net: ReferencingNetwork, token: str) -> bool:
-    return token.strip().casefold() in net._framework_names
 
 
 def _slug(iri: str) -> str:

@@ -1,9 +1,15 @@
 """Helpers shared by the routers: the service dependency and RDF responses."""
 from __future__ import annotations
 
+import html
+from pathlib import Path
+from string import Template
+
 import pyoxigraph as ox
 from fastapi import Request, Response
+from fastapi.responses import HTMLResponse
 
+from mcgraph import __version__
 from mcgraph.namespaces import PREFIXES
 from mcgraph.service import GraphService
 
@@ -12,6 +18,8 @@ from ..negotiation import RDF_FORMATS, RDF_MEDIA
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
 def get_service(request: Request) -> GraphService:
@@ -23,6 +31,15 @@ def rdf_response(triples: list[ox.Triple], fmt: str, status: int = 200) -> Respo
     body = ox.serialize(triples, format=RDF_FORMATS[fmt], prefixes=PREFIXES) or b""
     media = RDF_MEDIA[fmt] + ("; charset=utf-8" if fmt == "turtle" else "")
     return Response(body, status_code=status, media_type=media, headers={"Vary": "Accept"})
+
+
+def html_page(template: str, **values: str) -> HTMLResponse:
+    """A page from templates/ (values already escaped) with the shared footer, under the strict CSP."""
+    footer = Template((TEMPLATES / "footer.html").read_text(encoding="utf-8")).substitute(
+        version=html.escape(__version__))
+    page = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(footer=footer.rstrip("\n"),
+                                                                                   **values)
+    return HTMLResponse(page, headers={"Content-Security-Policy": CSP, "Vary": "Accept"})
 
 
 def base_url(request: Request) -> str:

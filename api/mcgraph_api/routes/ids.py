@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
-from string import Template
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -11,17 +9,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from mcgraph import __version__, browse
+from mcgraph import browse
 from mcgraph.errors import UnknownResource
 from mcgraph.namespaces import ID, curie
 from mcgraph.service import GraphService
 
 from ..negotiation import graph_format, prefers_html
-from .common import get_service, rdf_response
-from .sparql import CSP
+from .common import get_service, html_page, rdf_response
 
 router = APIRouter(tags=["Linked data"])
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
           "http://purl.org/dc/terms/title", "https://schema.org/name")
 
@@ -48,10 +44,8 @@ def _page(iri: str, triples: list[ox.Triple], path: str) -> HTMLResponse:
                    f"<td>{_cell(t.object, labels)}</td></tr>" for t in sorted(own, key=_order))
     formats = " ".join(f'<a href="/id/{quote(path)}?format={name}">{label}</a>'
                        for name, label in (("turtle", "Turtle"), ("jsonld", "JSON-LD"), ("ntriples", "N-Triples")))
-    page = Template((TEMPLATES / "resource.html").read_text(encoding="utf-8")).substitute(
-        title=html.escape(labels.get(iri, curie(iri))), iri=html.escape(iri), rows=rows, formats=formats,
-        version=html.escape(__version__))
-    return HTMLResponse(page, headers={"Content-Security-Policy": CSP, "Vary": "Accept"})
+    return html_page("resource.html", title=html.escape(labels.get(iri, curie(iri))), iri=html.escape(iri),
+                     rows=rows, formats=formats)
 
 
 def _order(triple: ox.Triple) -> tuple[str, str]:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
-from string import Template
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -11,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from mcgraph import __version__
 from mcgraph.errors import UsageError
 from mcgraph.namespaces import sparql_prologue
 from mcgraph.queries import catalogue
@@ -20,11 +17,9 @@ from mcgraph.service import GraphService
 from ..http import media_type, read_body, require_writer
 from ..negotiation import graph_format, prefers_html, result_formats
 from ..problems import UnsupportedMediaType
-from .common import get_service, rdf_response, service_description
+from .common import get_service, html_page, rdf_response, service_description
 
 router = APIRouter(tags=["SPARQL"])
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
 @router.get("/sparql", operation_id="sparqlQueryGet", summary="SPARQL query by GET (or the query page)",
@@ -94,9 +89,7 @@ async def update(request: Request, service: GraphService = Depends(get_service))
 def query_page() -> HTMLResponse:
     examples = "".join(f'<option value="{html.escape(q.text)}">{html.escape(q.title)}</option>'
                        for q in catalogue().values())
-    page = Template((TEMPLATES / "query.html").read_text(encoding="utf-8")).substitute(
-        prefixes=html.escape(sparql_prologue()), examples=examples, version=html.escape(__version__))
-    return HTMLResponse(page, headers={"Content-Security-Policy": CSP, "Vary": "Accept"})
+    return html_page("query.html", prefixes=html.escape(sparql_prologue()), examples=examples)
 
 
 def _text(body: bytes) -> str:
