@@ -18,7 +18,8 @@ ID = "https://w3id.org/mcgraph/id/"
 MC = "https://w3id.org/mcgraph/ns#"
 CRED = ID + "credential/"
 ALL_CREDENTIALS = sorted(CRED + slug for slug in (
-    "example-prompt-writing-basics", "ice-i-capstone-project", "ice-i-educational-game-developer",
+    "example-prompt-writing-basics", "hk-higher-diploma-data-science", "ice-i-capstone-project",
+    "ice-i-educational-game-developer",
     "ice-i-game-artist", "ice-i-game-designer", "ice-i-game-developer", "ice-i-game-programmer",
     "ice-i-game-project-management", "iioe-digital-competency-he-teaching", "my-bachelor-digital-marketing",
     "my-digital-consumer-behaviour", "my-seo-essentials", "my-social-media-analytics",

@@ -24,7 +24,7 @@ from .namespaces import curie, sparql_prologue
 from .store import Reader
 
 ROUNDINGS = ("down", "nearest", "up", "none")
-_ROUNDING_WORDS = {"down": "rounded down to whole credits", "nearest": "rounded to the nearest whole credit",
+ROUNDING_WORDS = {"down": "rounded down to whole credits", "nearest": "rounded to the nearest whole credit",
                    "up": "rounded up to whole credits"}
 _QUERY = sparql_prologue() + """
 SELECT ?cs ?label ?alt ?hours ?min ?max ?fwCode WHERE {
@@ -114,13 +114,14 @@ def convert(amount: Decimal | int | str, source: CreditSystem, target: CreditSys
     value = _amount(amount)
     hours_min, hours_max = value * source.min_hours, value * source.max_hours
     exact_min, exact_max = hours_min / target.max_hours, hours_max / target.min_hours
-    low, high = _round(exact_min, rounding), _round(exact_max, rounding)
-    rule = (f"{_num(value)} {source.name} = {_span(hours_min, hours_max)} notional hours ({source.rule})"
+    low, high = round_credits(exact_min, rounding), round_credits(exact_max, rounding)
+    rule = (f"{decimal_text(value)} {source.name} = {_span(hours_min, hours_max)} notional hours ({source.rule})"
             f" = {_span(exact_min, exact_max)} {target.name} ({target.rule})")
     if rounding != "none" and (low, high) != (exact_min, exact_max):
-        rule += f"; {_ROUNDING_WORDS[rounding]}: {_span(low, high)}"
-    return Conversion(str(amount), source.id, target.id, _num(hours_min), _num(hours_max), _num(exact_min),
-                      _num(exact_max), _num(low), _num(high), rounding, rule)
+        rule += f"; {ROUNDING_WORDS[rounding]}: {_span(low, high)}"
+    text = decimal_text
+    return Conversion(str(amount), source.id, target.id, text(hours_min), text(hours_max), text(exact_min),
+                      text(exact_max), text(low), text(high), rounding, rule)
 
 
 def hours(amount: Decimal | int | str, system: CreditSystem) -> tuple[Fraction, Fraction]:
@@ -161,7 +162,7 @@ def _amount(amount: Decimal | int | str) -> Fraction:
     return value
 
 
-def _round(value: Fraction, rounding: str) -> Fraction:
+def round_credits(value: Fraction, rounding: str) -> Fraction:
     if rounding == "down":
         return Fraction(math.floor(value))
     if rounding == "up":
@@ -171,11 +172,11 @@ def _round(value: Fraction, rounding: str) -> Fraction:
     return value
 
 
-def _num(value: Fraction) -> str:
+def decimal_text(value: Fraction) -> str:
     """A decimal string: exact when it terminates, else 4 places (e.g. 3.75, 6.6667)."""
     text = f"{Decimal(value.numerator) / Decimal(value.denominator):.4f}".rstrip("0").rstrip(".")
     return text or "0"
 
 
 def _span(low: Fraction, high: Fraction) -> str:
-    return _num(low) if low == high else f"{_num(low)}-{_num(high)}"
+    return decimal_text(low) if low == high else f"{decimal_text(low)}-{decimal_text(high)}"

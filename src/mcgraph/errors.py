@@ -49,6 +49,10 @@ class UnknownResource(McGraphError):
     """A named query, graph, profile or resource does not exist."""
 
 
+class DataError(McGraphError):
+    """The stored graph breaks a rule validation enforces (e.g. data written past the SHACL gate)."""
+
+
 class QueryError(McGraphError):
     """A SPARQL query is malformed or failed to evaluate."""
 
