@@ -223,6 +223,8 @@ class Stacking:
         self._network = network
         self._systems = systems
         self._levels: dict[tuple[str, str], LevelCheck] = {}
+        self._facts: dict[str, Credential | None] = {}  # credentials read so far (None: not one)
+        self._outcomes: dict[str, stacking_data.Outcome | None] = {}
 
     @property
     def network(self) -> ReferencingNetwork:
@@ -266,6 +268,7 @@ class Stacking:
         candidates |= stacking_data.open_qualifications(self.reader)
         candidates -= set(creds)
         quals = stacking_data.qualifications(self.reader, candidates)
+        self._prefetch(quals)
         prior = _prior(prior_learning)
         results = []
         for qual in quals.values():
@@ -461,9 +464,8 @@ class Stacking:
     def _requirements(self, rule: Rule, creds: dict[str, Credential], at: date) -> list[Requirement]:
         good = {i for i, c in creds.items() if qa_status(c, at).in_force}
         named = set(rule.named)
-        outcome_facts = stacking_data.outcomes(self.reader, rule.outcomes) if rule.outcomes else {}
-        titles = stacking_data.credentials(self.reader, named | {i for o in outcome_facts.values()
-                                                                   for i in o.attested_by})
+        outcome_facts = self._outcome_facts(rule.outcomes)
+        titles = self._credential_facts(named | {i for o in outcome_facts.values() for i in o.attested_by})
         out = []
         for iri in rule.components:
             held = iri in good
@@ -489,10 +491,31 @@ class Stacking:
                                    "covered" if attested else "not covered by a held credential with QA in force"))
         return out
 
+    def _credential_facts(self, iris: set[str]) -> dict[str, Credential]:
+        """Facts about `iris`, read once per engine (one query batch for all that are new)."""
+        new = iris - self._facts.keys()
+        if new:
+            found = stacking_data.credentials(self.reader, new)
+            self._facts.update({i: found.get(i) for i in new})
+        return {i: self._facts[i] for i in iris if self._facts[i] is not None}
+
+    def _outcome_facts(self, iris: list[str] | set[str]) -> dict[str, stacking_data.Outcome]:
+        new = set(iris) - self._outcomes.keys()
+        if new:
+            found = stacking_data.outcomes(self.reader, new)
+            self._outcomes.update({i: found.get(i) for i in new})
+        return {i: self._outcomes[i] for i in iris if self._outcomes[i] is not None}
+
+    def _prefetch(self, quals: dict[str, Qualification]) -> None:
+        """Read, in one batch each, the outcomes and named credentials every rule's requirements show."""
+        rules = [rule for qual in quals.values() for rule in qual.rules]
+        outcomes = self._outcome_facts({o for rule in rules for o in rule.outcomes})
+        self._credential_facts({c for rule in rules for c in rule.named}
+                               | {i for o in outcomes.values() for i in o.attested_by})
+
     # completion -------------------------------------------------------------------------------------
     def _candidates(self, qual: Qualification, rule: Rule) -> dict[str, Credential]:
-        iris = qual.listed(rule) | {i for o in stacking_data.outcomes(self.reader, rule.outcomes).values()
-                                    for i in o.attested_by}
+        iris = qual.listed(rule) | {i for o in self._outcome_facts(rule.outcomes).values() for i in o.attested_by}
         if rule.accepts_unlisted:
             iris |= set(stacking_data.open_candidates(self.reader, rule.fields))
         iris.discard(qual.iri)
