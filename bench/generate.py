@@ -8,7 +8,7 @@ so a file loads (and conforms) only into a store initialised with `mcgraph init`
     python bench/generate.py --credentials 10000 --out bench/data/mc-10k.ttl --seed 1
     python bench/generate.py --credentials 1000 --prefix new --seed 2 --out bench/data/mc-new-1k.nt
 
-Per micro-credential (about 36 triples; 37 with the pools, 0.37M triples at 10k): type, title,
+Per micro-credential (about 36 triples; 37.5 with the pools, 0.37M triples at 10k): type, title,
 description, awarding body (from a pool of providers), level, 3-6 learning outcomes each aligned
 to a skill concept, a credit value (amount and credit system, a blank node), notional hours
 (= amount x hours per credit), mode, language, ISCED-F field, issuer country; for about one in
@@ -16,6 +16,18 @@ five a QA decision (agency, decision, valid from/until; only where the bundled d
 agency of that country), and for about a third a stacking link (`mc:isPartOf` a qualification
 of the same provider at the same or a higher level). The pools (providers with their QA
 decisions, qualifications, skills) are written once.
+
+Every qualification has one stacking rule (`id:rule/<prefix>-qual-…`, docs/MODEL.md), drawn from
+its own random stream: required credits in the provider framework's credit system (600, 1200 or
+2400 notional hours by level: 60/120/240 NZQCF or HKQF credits, 15/30/60 MQF credits), a cap on
+micro-credential credit (a quarter, a third or half of that), for about 30 % a cap on prior
+learning, a minimum level one or two below the qualification's, 1-3 accepted fields (its own
+first), `mc:acceptsUnlistedCredentials` true for about half, for about 20 % a conversion rounding,
+and for about a quarter a required component (15 %) or a component group (10 %, 2-3 members, most
+"n of m") with a required outcome. Components are micro-credentials generated as `mc:isPartOf` the
+qualification, at or above the rule's minimum level and in an accepted field (never a broken one),
+so no part cycle arises; the rules are therefore written after the credentials, and a rule whose
+qualification got too few such parts has none. About 13 triples per rule.
 
 `--prefix` goes into every generated IRI (`id:credential/<prefix>-mc-000001`), so files made
 with different prefixes never collide. `--violations N` breaks N credentials, each in one known
@@ -43,7 +55,7 @@ PREFIXES = {  # Turtle prefixes; one per IRI kind, so local names never need esc
     "mc": MC, "dct": DCT, "skos": SKOS, "xsd": XSD,
     "credential": ID + "credential/", "outcome": ID + "outcome/", "level": ID + "level/",
     "org": ID + "org/", "country": ID + "country/", "qad": ID + "qa-decision/",
-    "cs": ID + "credit-system/", "skill": ID + "skill/", "isced": ID + "isced/",
+    "cs": ID + "credit-system/", "skill": ID + "skill/", "isced": ID + "isced/", "rule": ID + "rule/",
 }
 
 
@@ -126,6 +138,10 @@ OUTCOME_FORMS = ("{Skill} in a workplace setting", "{Skill} following industry s
                  "{Skill} independently", "{Skill} for a real client brief")
 MODES = ("Online", "Onsite", "Blended")
 QUALIFICATION_TYPES = ("Certificate", "Diploma", "Advanced Diploma", "Graduate Certificate")
+# Credits a qualification's stacking rule requires, by its level (NZ-style credits of 10 notional
+# hours; other systems get the same hours: 60 NZQCF credits are 15 MQF credits of 40 hours).
+REQUIRED_HOURS = ((4, 600), (6, 1200), (99, 2400))  # up to level 4: 60 credits, 5-6: 120, 7+: 240
+COMPONENT_CANDIDATES = 6  # parts of a qualification kept (level and field fit) to pick components from
 
 # How a credential is broken for --violations; each kind yields exactly one Violation.
 VIOLATION_KINDS = (
@@ -153,6 +169,10 @@ class Lit:
     lexical: str
     datatype: str | None = None
     lang: str | None = None
+
+
+def lit_integer(value: int) -> Lit:
+    return Lit(str(value), XSD + "integer")
 
 
 def lit_decimal(value: float) -> Lit:
@@ -229,6 +249,24 @@ class Provider:
     qualifications: list[tuple[IRI, int]] = field(default_factory=list)  # (IRI, level notation)
 
 
+@dataclass
+class RuleSpec:
+    """A qualification's stacking rule, decided with the pools and written after the credentials
+    (its components are micro-credentials generated as parts of the qualification)."""
+    iri: IRI
+    qualification: IRI
+    framework: Framework
+    required: int  # in the framework's credit system
+    cap_micro: int
+    cap_prior: int | None
+    min_level: int
+    fields: tuple[str, ...]  # ISCED-F codes, the qualification's own first
+    accepts_unlisted: bool
+    rounding: str | None
+    structure: str | None  # None, "component" (required component) or "group" (n of m)
+    candidates: list[tuple[IRI, IRI]] = field(default_factory=list)  # (part, its first outcome)
+
+
 class Generator:
     """Yields the dataset resource by resource: pools first, then credentials, then the skills used."""
 
@@ -237,6 +275,8 @@ class Generator:
             raise ValueError("--violations must be between 0 and the number of credentials")
         self.n, self.prefix, self.violations = credentials, prefix, violations
         self.rng = random.Random(seed)
+        self.rule_rng = random.Random(f"stacking-rules-{seed}")  # rules: their own stream
+        self.rules: dict[IRI, RuleSpec] = {}  # qualification -> its rule, in pool order
         self.broken: dict[int, str] = {}  # credential index -> violation kind
         self.skills_used: set[tuple[int, int]] = set()
 
@@ -281,6 +321,7 @@ class Generator:
             kind = QUALIFICATION_TYPES[min(len(QUALIFICATION_TYPES) - 1, max(0, level - 4))]
             code, _, topics, _ = self.rng.choice(FIELDS)
             title = f"{kind} in {self.rng.choice(topics)}"
+            rule = self.rules[qual] = self.rule_spec(qual, f, level, code)
             yield (Resource(qual).add(RDF_TYPE, IRI(MC + "Qualification"))
                    .add(DCT + "title", Lit(title, lang="en"))
                    .add(DCT + "description", Lit(f"{title}, a level {level} qualification of the {f.slug.upper()} "
@@ -289,7 +330,69 @@ class Generator:
                    .add(MC + "level", IRI(f"{ID}level/{f.slug}-{level}"))
                    .add(MC + "field", IRI(f"{ID}isced/{code}"))
                    .add(MC + "issuerCountry", IRI(f"{ID}country/{f.country}"))
+                   .add(MC + "stackingRule", rule.iri)
                    .add(MC + "illustrative", TRUE))
+
+    # stacking rules ---------------------------------------------------------------------------
+    def rule_spec(self, qual: IRI, f: Framework, level: int, code: str) -> RuleSpec:
+        rng = self.rule_rng
+        hours = next(h for top, h in REQUIRED_HOURS if level <= top)
+        required = max(1, round(hours / f.hours_per_credit))
+        others = [c for c, *_ in FIELDS if c != code]
+        fields = (code, *sorted(rng.sample(others, rng.choice((0, 1, 1, 2)))))
+        roll = rng.random()
+        return RuleSpec(
+            iri=IRI(f"{ID}rule/{qual.value.rsplit('/', 1)[-1]}"), qualification=qual, framework=f,
+            required=required,
+            cap_micro=max(1, int(required * rng.choice((0.25, 1 / 3, 0.5)))),  # whole credits, rounded down
+            cap_prior=int(required * rng.choice((0.25, 0.5))) if rng.random() < 0.3 else None,
+            min_level=max(1, level - rng.choice((1, 2))),
+            fields=fields,
+            accepts_unlisted=rng.random() < 0.5,
+            rounding=rng.choice(("nearest", "up", "none")) if rng.random() < 0.2 else None,
+            structure="component" if roll < 0.15 else "group" if roll < 0.25 else None)
+
+    def note_part(self, qual: IRI, cred: IRI, level: int, code: str, first_outcome: IRI) -> None:
+        """Keep a few parts of a qualification whose rule wants components (bounded memory)."""
+        rule = self.rules[qual]
+        if (rule.structure and len(rule.candidates) < COMPONENT_CANDIDATES
+                and level >= rule.min_level and code in rule.fields):
+            rule.candidates.append((cred, first_outcome))
+
+    def rule_resources(self, rule: RuleSpec) -> Iterator[Resource]:
+        local = rule.iri.value.rsplit("/", 1)[-1]
+        credits = BNode(f"rc-{local}")
+        r = (Resource(rule.iri).add(RDF_TYPE, IRI(MC + "StackingRule"))
+             .add(MC + "requiredCredits", credits)
+             .add(MC + "maxMicroCredentialCredits", lit_decimal(rule.cap_micro)))
+        if rule.cap_prior is not None:
+            r.add(MC + "maxPriorLearningCredits", lit_decimal(rule.cap_prior))
+        r.add(MC + "minimumLevel", IRI(f"{ID}level/{rule.framework.slug}-{rule.min_level}"))
+        for code in rule.fields:
+            r.add(MC + "acceptedField", IRI(f"{ID}isced/{code}"))
+        r.add(MC + "acceptsUnlistedCredentials", Lit("true" if rule.accepts_unlisted else "false", XSD + "boolean"))
+        if rule.rounding:
+            r.add(MC + "conversionRounding", Lit(rule.rounding))
+        group = None
+        parts = rule.candidates
+        if rule.structure == "component" and parts:
+            part, outcome = parts[self.rule_rng.randrange(len(parts))]
+            r.add(MC + "requiredComponent", part).add(MC + "requiredOutcome", outcome)
+        elif rule.structure == "group" and len(parts) >= 2:
+            members = self.rule_rng.sample(parts, min(len(parts), self.rule_rng.choice((2, 3))))
+            group = Resource(BNode(f"cg-{local}")).add(RDF_TYPE, IRI(MC + "ComponentGroup"))
+            for part, _ in sorted(members, key=lambda m: m[0].value):
+                group.add(MC + "groupMember", part)
+            if self.rule_rng.random() < 0.7:  # n of m; otherwise all of them
+                group.add(MC + "minMembers", lit_integer(self.rule_rng.randint(1, len(members) - 1)))
+            r.add(MC + "componentGroup", group.subject).add(MC + "requiredOutcome", members[0][1])
+        r.add(MC + "illustrative", TRUE)
+        yield r
+        yield (Resource(credits).add(RDF_TYPE, IRI(MC + "CreditValue"))
+               .add(MC + "creditAmount", lit_decimal(rule.required))
+               .add(MC + "creditSystem", IRI(f"{ID}credit-system/{rule.framework.credit_system}")))
+        if group is not None:
+            yield group
 
     def qa_decision(self, subject: IRI, f: Framework, local: str, swapped: bool = False) -> Resource:
         start = date(self.rng.randint(2020, 2025), self.rng.randint(1, 12), self.rng.randint(1, 28))
@@ -364,7 +467,10 @@ class Generator:
                             .add(MC + "illustrative", TRUE))
         parents = [q for q, qlevel in provider.qualifications if qlevel >= level]
         if parents and rng.random() < 0.4:
-            r.add(MC + "isPartOf", rng.choice(parents))
+            parent = rng.choice(parents)
+            r.add(MC + "isPartOf", parent)
+            if kind is None:  # a broken credential never becomes a rule's component
+                self.note_part(parent, cred, level, code, outcomes[0].subject)
         r.add(MC + "illustrative", TRUE)
         yield r
         yield (Resource(cv).add(RDF_TYPE, IRI(MC + "CreditValue"))
@@ -382,6 +488,8 @@ class Generator:
             yield from self.provider_resources(provider)
         for i in range(1, self.n + 1):
             yield from self.credential(i, self.rng.choice(providers))
+        for rule in self.rules.values():
+            yield from self.rule_resources(rule)
         yield from self.skill_resources()
 
 

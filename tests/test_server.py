@@ -88,6 +88,24 @@ def test_first_start_serves_the_bundled_graph(server: Server) -> None:
     assert compared["comparisons"][0]["summary"] == "NZQCF 7 corresponds to EQF 6 (exact, strong, direct)"
 
 
+def test_stack_answers_through_the_worker_pool(server: Server) -> None:
+    held = ["nz-data-fundamentals", "nz-data-visualisation", "nz-applied-machine-learning", "nz-data-ethics"]
+    target = "nz-diploma-applied-data-analytics"
+    response = httpx.post(server.url + "/stack", json={"credentials": held, "target": target, "at": "2026-01-01"},
+                          timeout=30)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    counts = {c["id"]: c["counts"] for c in body["credentials"]}
+    assert counts["id:credential/nz-data-ethics"] is False and sum(counts.values()) == 3
+    assert (body["credits"]["total"], body["credits"]["required"]) == ("45", "120")
+    assert any("id:outcome/nz-data-ethics-1" in line for line in body["remains"])
+    discovered = httpx.post(server.url + "/stack", json={"credentials": held, "at": "2026-01-01"}, timeout=30).json()
+    assert [r["qualification"]["id"] for r in discovered["results"]][:2] == [
+        "id:credential/nz-diploma-applied-data-analytics", "id:credential/hk-higher-diploma-data-science"]
+    unknown = httpx.post(server.url + "/stack", json={"credentials": ["nz-no-such-credential"]}, timeout=30)
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
+
+
 def test_expensive_queries_are_stopped_and_a_cheap_one_still_answers(server: Server) -> None:
     answers: list[httpx.Response] = []
     durations: list[float] = []

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mcgraph.errors import (
+    DataError,
     FeatureUnavailable,
     McGraphError,
     NonConformantData,
-    DataError,
     QueryError,
     QueryTimeout,
     RDFSyntaxError,

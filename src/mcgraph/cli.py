@@ -8,9 +8,11 @@ import csv
 import dataclasses
 import functools
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,6 +31,7 @@ from .referencing import DEFAULT_MAX_HOPS, ROW_FIELDS, Comparison, ReferencingNe
 from .referencing_quality import check_referencing
 from .report import FORMATS as REPORT_FORMATS
 from .report import ValidationReport, render
+from .stacking import COSTS, MAX_PLANS, Discovery, Evaluation, Pathways, Stackable, Stacking
 from .stats import dataset_stats
 from .store import GraphStore, open_store
 from .validate import available_profiles, validate_files
@@ -290,6 +293,213 @@ def check_referencing_command(
         if not result.findings:
             table.add_row(result.framework.code, "", "", "[green]no findings[/]")
     out.print(table)
+
+
+# -- stacking -------------------------------------------------------------------------------------------
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(text: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD), or None for today; anything else is a usage error."""
+    if text is None:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text.strip()):
+            raise ValueError
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"not a date: {text!r}; expected YYYY-MM-DD, e.g. 2026-01-01") from None
+
+
+def _json_or_table(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise UsageError(f"unknown format {fmt!r}; expected table or json")
+
+
+def _write_json(result: object) -> None:
+    sys.stdout.write(json.dumps(dataclasses.asdict(result), indent=2, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def _stacking() -> Iterator[Stacking]:
+    with _store() as store:
+        if not store.graph_names():
+            raise UsageError("the store is empty: run `mcgraph init` first")
+        yield Stacking(store)
+
+
+@app.command()
+@run_command
+def stack(credentials: list[str] = typer.Argument(..., help="Held credentials: slug (nz-data-fundamentals), "
+                                                              "CURIE (id:credential/…) or IRI."),
+          target: str | None = typer.Option(None, "--target", help="Evaluate against one qualification, with "
+                                                                    "completion plans; default: every "
+                                                                    "qualification they count toward."),
+          at: str | None = typer.Option(None, "--at", help="Date of QA and rules, YYYY-MM-DD (default today)."),
+          prior_learning: str | None = typer.Option(None, "--prior-learning",
+                                                    help="Credit from recognition of prior learning."),
+          cost: str = typer.Option("credits", "--cost", help=f"What plans minimise: {' or '.join(COSTS)}."),
+          plans: int = typer.Option(3, "--plans", help=f"Completion plans to show (0..{MAX_PLANS})."),
+          fmt: str = typer.Option("table", "--format", help="table or json."),
+          ) -> None:
+    """Which qualifications credentials count toward, how much, what remains and how to finish."""
+    _json_or_table(fmt)
+    when = _date(at)
+    with _stacking() as engine:
+        result: Evaluation | Discovery = (
+            engine.evaluate(credentials, target, when, prior_learning, cost, plans) if target
+            else engine.discover(credentials, when, prior_learning))
+    if fmt == "json":
+        _write_json(result)
+    elif isinstance(result, Evaluation):
+        _print_evaluation(result)
+    else:
+        _print_discovery(result)
+
+
+@app.command()
+@run_command
+def stackable(qualification: str = typer.Argument(..., help="A qualification with a stacking rule: slug, CURIE "
+                                                             "or IRI."),
+              at: str | None = typer.Option(None, "--at", help="Date of QA, YYYY-MM-DD (default today)."),
+              limit: int | None = typer.Option(None, "--limit", help="Most credentials to list (default all)."),
+              fmt: str = typer.Option("table", "--format", help="table or json."),
+              ) -> None:
+    """Every credential that may stack into a qualification, and whether it counts."""
+    _json_or_table(fmt)
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    when = _date(at)
+    with _stacking() as engine:
+        result = engine.stackable(qualification, when, limit)
+    if fmt == "json":
+        _write_json(result)
+    else:
+        _print_stackable(result)
+
+
+@app.command()
+@run_command
+def pathways(credentials: list[str] = typer.Argument(..., help="Start credentials: slug, CURIE or IRI."),
+             fmt: str = typer.Option("table", "--format", help="table or json."),
+             ) -> None:
+    """Part-to-whole chains from credentials up to the qualifications that contain them."""
+    _json_or_table(fmt)
+    with _stacking() as engine:
+        result = engine.pathways(credentials)
+    if fmt == "json":
+        _write_json(result)
+    else:
+        _print_pathways(result)
+
+
+def _yes(flag: bool) -> str:
+    return "[green]yes[/]" if flag else "[red]no[/]"
+
+
+def _amount(value: str | None, of: str | None, system: str | None) -> str:
+    if of is None:
+        return value or "-"
+    return f"{value} of {of} {system or 'credits'}"
+
+
+def _print_evaluation(e: Evaluation) -> None:
+    name = e.qualification.title or e.qualification.id
+    out.print(f"[bold]{name}[/] ({e.qualification.id}) at {e.at}: "
+              + ("[green]complete[/]" if e.complete else f"not complete, closeness {e.closeness:.0%}"),
+              highlight=False)
+    if e.rule_comment:
+        out.print(f"[dim]{e.rule_comment}[/]", highlight=False)
+    held = Table("credential", "counts", "credited", "level", "QA", "why", title=f"Credentials against {name}")
+    for c in e.credentials:
+        credited = c.credited if c.value is None or c.credited == c.value else f"{c.credited} of {c.value}"
+        level = f"{', '.join(c.level.levels) or '-'} ({c.level.how})" if c.level else "-"
+        held.add_row(c.title or c.id, _yes(c.counts), credited, level, c.qa.status, c.why)
+    out.print(held)
+    k = e.credits
+    credits = Table("credit", "amount", title=f"Credits ({k.system or 'no credit requirement'})")
+    micro = k.micro_credentials + (f" (of {k.micro_credentials_uncapped} held)"
+                                   if k.micro_credentials != k.micro_credentials_uncapped else "")
+    credits.add_row("micro-credentials", micro + (f", cap {k.micro_credential_cap}" if k.micro_credential_cap else ""))
+    credits.add_row("prior learning", k.prior_learning + (f", cap {k.prior_learning_cap}"
+                                                          if k.prior_learning_cap else ""))
+    credits.add_row("other credentials", k.other_credentials)
+    credits.add_row("total", _amount(k.total, k.required, k.system))
+    credits.add_row("remaining", k.remaining + (f" (micro-credentials can add {k.remaining_within_cap})"
+                                                if k.micro_credential_cap and not k.met else ""))
+    out.print(credits)
+    if e.requirements:
+        reqs = Table("kind", "requirement", "met", "held", "note", title="Requirements")
+        for r in e.requirements:
+            reqs.add_row(r.kind, r.label, _yes(r.met), ", ".join(h.title or h.id for h in r.held), r.note)
+        out.print(reqs)
+    if e.remains:
+        out.print("[bold]What remains[/]", highlight=False)
+        for line in e.remains:
+            out.print(f"  - {line}", highlight=False)
+    else:
+        out.print("[green]Nothing remains: the rule is complete.[/]", highlight=False)
+    if e.completion is not None:
+        c = e.completion
+        if c.plans:
+            plans = Table("#", "add", "cost", "credit added", "completes", "note",
+                          title=f"Completion plans (cheapest first, by {c.cost}; {c.note})")
+            for n, plan in enumerate(c.plans, 1):
+                items = "; ".join((i.title or i.id) + (f" ({', '.join(i.meets)})" if i.meets else "")
+                                  for i in plan.items)
+                plans.add_row(str(n), items, f"{plan.cost} {plan.cost_unit}", plan.credit_added,
+                              _yes(plan.completes), plan.note)
+            out.print(plans)
+        else:
+            out.print(f"[yellow]Completion: {c.note}[/]", highlight=False)
+    if e.other_rules:
+        out.print("other rules: " + ", ".join(r.id for r in e.other_rules), highlight=False)
+
+
+def _print_discovery(d: Discovery) -> None:
+    out.print("Held: " + ", ".join(f"{c.title or c.id} ({c.id})" for c in d.credentials), highlight=False)
+    table = Table("qualification", "closeness", "credits", "counting", "complete", "what remains",
+                  title=f"Qualifications they count toward at {d.at}, closest first "
+                        f"({len(d.results)} of {d.considered} considered)")
+    for e in d.results:
+        counting = sum(c.counts for c in e.credentials)
+        table.add_row(f"{e.qualification.title or e.qualification.id}\n{e.qualification.id}", f"{e.closeness:.0%}",
+                      _amount(e.credits.total, e.credits.required, e.credits.system),
+                      f"{counting} of {len(e.credentials)}", _yes(e.complete),
+                      "\n".join(f"- {line}" for line in e.remains) or "nothing")
+    if d.results:
+        out.print(table)
+    else:
+        out.print(f"[yellow]The credentials count toward no qualification in the graph at {d.at} "
+                  f"({d.considered} considered).[/]", highlight=False)
+
+
+def _print_stackable(s: Stackable) -> None:
+    name = s.qualification.title or s.qualification.id
+    table = Table("credential", "kind", "counts", "value", "level", "QA", "why",
+                  title=f"Credentials that may stack into {name} at {s.at}: {s.counting} of {s.total} count")
+    for c in s.credentials:
+        level = f"{', '.join(c.level.levels) or '-'} ({c.level.how})" if c.level else "-"
+        table.add_row(f"{c.title or c.id}\n{c.id}", c.kind, _yes(c.counts), c.value or "-", level, c.qa.status, c.why)
+    out.print(table)
+    if len(s.credentials) < s.total:
+        out.print(f"[dim]{s.total - len(s.credentials)} more not shown (--limit)[/]", highlight=False)
+
+
+def _print_pathways(p: Pathways) -> None:
+    titles = {n.id: n.title or n.id for n in p.nodes}
+    chains = Table("#", "chain", title="Pathways (part -> whole)")
+    for n, chain in enumerate(p.chains, 1):
+        chains.add_row(str(n), " -> ".join(f"{titles.get(c, c)} ({c})" for c in chain))
+    if p.chains:
+        out.print(chains)
+    else:
+        out.print("[yellow]No pathways: no credential in the graph contains these credentials.[/]", highlight=False)
+    if p.edges:
+        edges = Table("part", "whole", "relation", title="Links")
+        for edge in p.edges:
+            edges.add_row(edge.source, edge.target, edge.relation)
+        out.print(edges)
 
 
 @graphs_app.command("list")

@@ -19,7 +19,9 @@ The search is exact:
 Any plan P meets the requirements, so some S found in step 1 is a subset of P, and P minus S is a
 feasible top-up: the best S + T costs no more than P. tests/test_completion.py checks this against
 brute force. A node budget bounds step 1; when it runs out, plans are the best found and `exact`
-is False.
+is False. The first plan is the cheapest; the next ones are the cheapest with another choice of
+requirements, or, when there are too few of those, the cheapest that do without one credential of
+the first plan (each is exact under that constraint).
 """
 from __future__ import annotations
 
@@ -81,12 +83,22 @@ def cheapest(problem: Problem, k: int = 3, budget: int = NODE_BUDGET) -> Search:
     reachable = min(problem.gap, counted_credit(options, problem.micro_room))
     if unmet:
         return Search([], False, True, reachable, unmet)
-    finder = _Finder(options, problem.micro_room, reachable, max(1, min(k, MAX_PLANS)), budget)
+    k = max(1, min(k, MAX_PLANS))
+    finder = _Finder(options, problem.micro_room, reachable, k, budget)
     finder.search(dict(problem.needs), [], Fraction(0))
+    ranked = finder.best()
+    exact = finder.nodes <= budget
+    if ranked and len(ranked) < k:
+        for left_out in ranked[0][1]:  # ways that do without one credential of the best plan
+            rest = [o for o in options if o.key != left_out.key]
+            other = _Finder(rest, problem.micro_room, reachable, 1, budget)
+            other.search(dict(problem.needs), [], Fraction(0))
+            ranked.extend(other.best())
+        unique = {frozenset(o.key for o in chosen): (cost, chosen) for cost, chosen in reversed(ranked)}
+        ranked = sorted(unique.values(), key=lambda cp: (cp[0], len(cp[1]), [o.key for o in cp[1]]))[:k]
     solutions = [Solution([o.key for o in chosen], cost, counted_credit(chosen, problem.micro_room),
-                          reachable == problem.gap)
-                 for cost, chosen in finder.best()]
-    return Search(solutions, True, finder.nodes <= budget, reachable)
+                          reachable == problem.gap) for cost, chosen in ranked]
+    return Search(solutions, True, exact, reachable)
 
 
 def _unmeetable(needs: dict[str, int], options: list[Option]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from .config import Settings
+from .credits import CreditSystems
 from .errors import UnknownResource, UsageError
 from .executor import SNAPSHOT_PREFIX, Executor, InlineExecutor, ResultLimits, SparqlTask, WorkerPool, remove_snapshot
 from .guard import GuardLimits, check_dataset_iris, check_query, check_update
@@ -25,6 +26,7 @@ from .ingest import LoadResult, init_store, parse_document, submit_documents
 from .referencing import ReferencingNetwork
 from .report import ValidationReport
 from .results import RDF_FORMATS, Serialized
+from .stacking import Stacking
 from .store import GraphStore, OxigraphStore, open_store
 from .update import UpdateResult, apply_update
 from .validate import validate_quads
@@ -75,6 +77,11 @@ class GraphService:
     def referencing(self) -> ReferencingNetwork:
         """The correspondence network of the current dataset version (read once, then searched in memory)."""
         return self.cached("referencing", ReferencingNetwork.load)
+
+    def stacking(self) -> Stacking:
+        """Stacking questions over the executor, with the network and credit systems cached per dataset version."""
+        return Stacking(self.executor, network=self.referencing(),
+                        systems=self.cached("credit-systems", CreditSystems.load))
 
     def graph_names(self) -> set[str]:
         if self._names is None or self._names[0] != self._version:

@@ -22,6 +22,7 @@ ranks those the credentials count toward by closeness; pathways are the graph of
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -515,11 +516,20 @@ class Stacking:
 
     # completion -------------------------------------------------------------------------------------
     def _candidates(self, qual: Qualification, rule: Rule) -> dict[str, Credential]:
-        iris = qual.listed(rule) | {i for o in self._outcome_facts(rule.outcomes).values() for i in o.attested_by}
+        """Credentials that may stack in under the rule: listed, attesting a required outcome, or open."""
+        attests: dict[str, set[str]] = defaultdict(set)
+        for outcome, fact in self._outcome_facts(rule.outcomes).items():
+            for iri in fact.attested_by:
+                attests[iri].add(outcome)
+        iris = qual.listed(rule) | attests.keys()
         if rule.accepts_unlisted:
             iris |= set(stacking_data.open_candidates(self.reader, rule.fields))
         iris.discard(qual.iri)
-        return stacking_data.credentials(self.reader, iris)
+        found = stacking_data.credentials(self.reader, iris, with_outcomes=False)
+        for iri, outcomes in attests.items():
+            if iri in found:
+                found[iri].outcomes |= outcomes
+        return found
 
     def _complete(self, qual: Qualification, rule: Rule, evaluation: Evaluation, held: dict[str, Credential],
                   at: date, cost: str, k: int) -> Completion:
@@ -539,8 +549,9 @@ class Stacking:
             note = "nothing in the graph can be added: " + ("the rule is complete" if evaluation.complete
                                                             else "no available credential would count")
         if search.reachable_gap < problem.gap:
+            why = " (micro-credential credit is capped)" if problem.micro_room is not None else ""
             note += (f"; credentials in the graph can add at most {_dec(search.reachable_gap)} of the "
-                     f"{_dec(problem.gap)} credits still needed")
+                     f"{_dec(problem.gap)} credits still needed{why}")
         return Completion(cost, plans, search.exact, True, note)
 
     def _problem(self, qual: Qualification, rule: Rule, evaluation: Evaluation, pool: dict[str, Credential],
