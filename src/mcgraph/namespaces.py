@@ -1,6 +1,8 @@
 """Namespaces used everywhere: Turtle output, queries, CURIEs in reports."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 MC = "https://w3id.org/mcgraph/ns#"
 ID = "https://w3id.org/mcgraph/id/"
 GRAPH = "https://w3id.org/mcgraph/graph/"
@@ -26,6 +28,7 @@ PREFIXES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def curie(iri: str) -> str:
     """Shorten an IRI to prefix:local when a known prefix matches (longest first)."""
     for prefix, base in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import networkx as nx
 
@@ -268,7 +269,7 @@ class Stacking:
         candidates = stacking_data.qualifications_listing(self.reader, creds)
         candidates |= stacking_data.open_qualifications(self.reader)
         candidates -= set(creds)
-        quals = stacking_data.qualifications(self.reader, candidates)
+        quals = stacking_data.qualifications(self.reader, candidates, parts_of=creds)  # only held parts matter
         self._prefetch(quals)
         prior = _prior(prior_learning)
         results = []
@@ -393,8 +394,7 @@ class Stacking:
             source = self._system(cred.credit_system)
             if source is None:
                 return None, None, f"credit system {curie(cred.credit_system)} has no notional hours: cannot convert"
-            done = convert(Decimal(_dec(cred.credit_amount)), source, target, rule.rounding)
-            return Fraction(Decimal(done.credits_min)), done.rule, None
+            return (*_converted(cred.credit_amount, source, target, rule.rounding), None)
         if cred.hours is not None:
             exact = cred.hours / target.max_hours
             value = round_credits(exact, rule.rounding)
@@ -525,7 +525,7 @@ class Stacking:
         if rule.accepts_unlisted:
             iris |= set(stacking_data.open_candidates(self.reader, rule.fields))
         iris.discard(qual.iri)
-        found = stacking_data.credentials(self.reader, iris, with_outcomes=False)
+        found = stacking_data.candidates(self.reader, iris)
         for iri, outcomes in attests.items():
             if iri in found:
                 found[iri].outcomes |= outcomes
@@ -605,6 +605,14 @@ class Stacking:
                 "itself "
                 "(or through credit transfer or prior learning)")
         return Plan(items, _dec(solution.cost), unit, _dec(solution.credit), completes, note)
+
+
+@lru_cache(maxsize=4096)
+def _converted(amount: Fraction, source: CreditSystem, target: CreditSystem, rounding: str) -> tuple[Fraction, str]:
+    """(credits of `target`, the conversion rule); the conservative bound of a range. Cached: registers
+    repeat a handful of amounts."""
+    done = convert(Decimal(_dec(amount)), source, target, rounding)
+    return Fraction(Decimal(done.credits_min)), done.rule
 
 
 # -- QA -------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ _KINDS = {f"{MC}MicroCredential": "micro-credential", f"{MC}Qualification": "qua
           f"{MC}Credential": "credential"}
 ROUNDINGS = ("down", "nearest", "up", "none")
 VALUES_BATCH = 2000  # IRIs per VALUES block
+ANCHOR_LIMIT = 100  # qualifications anchored by VALUES; more: read every rule and filter
 
 RULES_QUERY = _PROLOGUE + """
 SELECT ?q ?rule ?comment ?required ?system ?capMicro ?capPrior ?minLevel ?open ?rounding WHERE {
@@ -73,8 +74,24 @@ SELECT ?c ?kind ?title ?level ?amount ?system ?hours ?field ?body ?outcome WHERE
              UNION { ?c mc:notionalHours ?hours } UNION { ?c mc:field ?field }
              UNION { ?c mc:awardingBody ?body } UNION { ?c mc:learningOutcome ?outcome } }
 }"""
-# The same without outcomes (a third of the rows), for callers that know who attests what they need.
-CREDENTIALS_WITHOUT_OUTCOMES_QUERY = CREDENTIALS_QUERY.replace(" UNION { ?c mc:learningOutcome ?outcome }", "")
+# One row per credential, without outcomes: for the pool of candidates of a rule (tens of
+# thousands under an open rule), where converting rows to Python is most of the cost. COALESCE:
+# one unbound value makes pyoxigraph's GROUP_CONCAT unbound.
+CANDIDATES_QUERY = _PROLOGUE + """
+SELECT ?c (SAMPLE(?k) AS ?kind) (SAMPLE(?te) AS ?titleEn) (SAMPLE(?t) AS ?title)
+       (GROUP_CONCAT(DISTINCT COALESCE(?l, "")) AS ?levels) (SAMPLE(?a) AS ?amount) (SAMPLE(?s) AS ?system)
+       (SAMPLE(?h) AS ?hours) (GROUP_CONCAT(DISTINCT COALESCE(?f, "")) AS ?fields)
+       (GROUP_CONCAT(DISTINCT COALESCE(?b, "")) AS ?bodies)
+WHERE {
+  %s
+  ?c a ?k .
+  FILTER(?k IN (mc:MicroCredential, mc:Qualification, mc:Credential))
+  OPTIONAL { { ?c dct:title ?t BIND(IF(LANGMATCHES(LANG(?t), "en"), ?t, ?none) AS ?te) }
+             UNION { ?c mc:level ?level BIND(STR(?level) AS ?l) }
+             UNION { ?c mc:creditValue ?cv . ?cv mc:creditAmount ?a ; mc:creditSystem ?s }
+             UNION { ?c mc:notionalHours ?h } UNION { ?c mc:field ?field BIND(STR(?field) AS ?f) }
+             UNION { ?c mc:awardingBody ?body BIND(STR(?body) AS ?b) } }
+} GROUP BY ?c"""
 
 QA_QUERY = _PROLOGUE + """
 SELECT ?s ?d ?agency ?decision ?from ?until WHERE {
@@ -90,9 +107,10 @@ SELECT ?o ?description ?c WHERE {
   OPTIONAL { { ?o dct:description ?description } UNION { ?c mc:learningOutcome ?o } }
 }"""
 
-# Micro-credentials an open rule may accept: those in one of its fields (or every one).
+# Micro-credentials an open rule may accept: those in one of its fields (or every one). VALUES
+# first and no DISTINCT: on pyoxigraph 0.5 the other orders took from 3 s to 100 s at 100k.
 OPEN_CANDIDATES_QUERY = _PROLOGUE + """
-SELECT DISTINCT ?c WHERE {
+SELECT ?c WHERE {
   %s
   ?c a mc:MicroCredential .
 }"""
@@ -207,18 +225,27 @@ def credential_iri(token: str) -> str:
     return expand_iri(token) if ":" in token else f"{ID}credential/{token}"
 
 
-def qualifications(reader: Reader, only: Iterable[str] | None = None) -> dict[str, Qualification]:
-    """Qualifications that have a stacking rule (all, or those in `only`), with rules and parts."""
-    anchor = _values("q", only) if only is not None else ""
-    if only is not None and not anchor:
+def qualifications(reader: Reader, only: Iterable[str] | None = None,
+                   parts_of: Iterable[str] | None = None) -> dict[str, Qualification]:
+    """Qualifications that have a stacking rule (all, or those in `only`), with rules and parts
+    (all parts, or only those among `parts_of` when the caller needs no others).
+
+    A few qualifications are anchored with VALUES; beyond ANCHOR_LIMIT every rule is read and the
+    rest dropped in Python: on pyoxigraph a long VALUES block before OPTIONALs is several times
+    slower than reading all (bench/bench_stacking.py)."""
+    wanted = set(only) if only is not None else None
+    if wanted is not None and not wanted:
         return {}
+    anchor = _values("q", wanted) if wanted is not None and len(wanted) <= ANCHOR_LIMIT else ""
     rules: dict[str, Rule] = {}
     titles: dict[str, list[ox.Literal]] = defaultdict(list)
     for row in _select(reader, RULES_QUERY, anchor):
-        iri = row["rule"].value
-        _read_rule_row(rules.setdefault(iri, Rule(iri, row["q"].value)), row)
+        iri, qual = row["rule"].value, row["q"].value
+        if wanted is None or qual in wanted:
+            _read_rule_row(rules.setdefault(iri, Rule(iri, qual)), row)
     for row in _select(reader, TITLES_QUERY, anchor):
-        titles[row["q"].value].append(row["title"])
+        if row["q"].value in titles or wanted is None or row["q"].value in wanted:
+            titles[row["q"].value].append(row["title"])
     groups: dict[tuple[str, str], ComponentGroup] = {}
     for row in _select(reader, RULE_ITEMS_QUERY, anchor):
         rule = rules.get(row["rule"].value)
@@ -231,7 +258,8 @@ def qualifications(reader: Reader, only: Iterable[str] | None = None) -> dict[st
         title = _english(titles[rule.qualification])
         qual = found.setdefault(rule.qualification, Qualification(rule.qualification, title, []))
         qual.rules.append(rule)
-    for row in _select(reader, PARTS_QUERY, anchor):
+    part_anchor = _values("part", parts_of) if parts_of is not None else anchor
+    for row in _select(reader, PARTS_QUERY, part_anchor) if part_anchor or parts_of is None else ():
         if row["q"].value in found:
             found[row["q"].value].parts.add(row["part"].value)
     return found
@@ -253,14 +281,32 @@ def open_qualifications(reader: Reader) -> set[str]:
     return {row["q"].value for row in reader.select(query)}
 
 
-def credentials(reader: Reader, iris: Iterable[str], with_outcomes: bool = True) -> dict[str, Credential]:
+def candidates(reader: Reader, iris: Iterable[str]) -> dict[str, Credential]:
+    """Facts about many credentials, one row each, without outcomes; with QA decisions."""
+    found: dict[str, Credential] = {}
+    for batch in _batches(sorted(set(iris))):
+        for row in _select(reader, CANDIDATES_QUERY, _values("c", batch)):
+            kinds = [_KINDS[k] for k in _KINDS if k == row["kind"].value]
+            cred = Credential(row["c"].value, _value(row, "titleEn") or _value(row, "title"), kinds[0])
+            cred.levels = sorted(_words(row, "levels"))
+            cred.fields = set(_words(row, "fields"))
+            cred.bodies = sorted(_words(row, "bodies"))
+            if row.get("amount") is not None and row.get("system") is not None:
+                cred.credit_amount, cred.credit_system = _fraction(row["amount"]), row["system"].value
+            if row.get("hours") is not None:
+                cred.hours = _fraction(row["hours"])
+            found[cred.iri] = cred
+    _attach_decisions(reader, found)
+    return found
+
+
+def credentials(reader: Reader, iris: Iterable[str]) -> dict[str, Credential]:
     """Facts about the given credentials (those not in the graph are left out), with QA decisions."""
     iris = sorted(set(iris))
     found: dict[str, Credential] = {}
     titles: dict[str, list[ox.Literal]] = defaultdict(list)
-    query = CREDENTIALS_QUERY if with_outcomes else CREDENTIALS_WITHOUT_OUTCOMES_QUERY
     for batch in _batches(iris):
-        for row in _select(reader, query, _values("c", batch)):
+        for row in _select(reader, CREDENTIALS_QUERY, _values("c", batch)):
             iri = row["c"].value
             cred = found.setdefault(iri, Credential(iri, None, _KINDS[row["kind"].value]))
             _read_credential_row(cred, row, titles[iri])
@@ -274,8 +320,8 @@ def credentials(reader: Reader, iris: Iterable[str], with_outcomes: bool = True)
 
 def open_candidates(reader: Reader, fields: set[str]) -> list[str]:
     """Every micro-credential in one of `fields` (every one when the set is empty)."""
-    anchor = f"?c mc:field ?field . {_values('field', fields)}" if fields else ""
-    return sorted(row["c"].value for row in _select(reader, OPEN_CANDIDATES_QUERY, anchor))
+    anchor = f"{_values('field', fields)} ?c mc:field ?field ." if fields else ""
+    return sorted({row["c"].value for row in _select(reader, OPEN_CANDIDATES_QUERY, anchor)})
 
 
 def outcomes(reader: Reader, iris: Iterable[str]) -> dict[str, Outcome]:
@@ -395,6 +441,15 @@ def _values(var: str, iris: Iterable[str] | None) -> str:
         except ValueError:
             raise UsageError(f"not an IRI: {iri!r}") from None
     return f"VALUES ?{var} {{ {' '.join(nodes)} }}" if nodes else ""
+
+
+def _value(row: Row, var: str) -> str | None:
+    term = row.get(var)
+    return term.value if term is not None else None
+
+
+def _words(row: Row, var: str) -> list[str]:
+    return (_value(row, var) or "").split()
 
 
 def _batches(iris: list[str]) -> Iterable[list[str]]:
