@@ -58,7 +58,9 @@ def test_nz_diploma_credits_what_counts_and_names_what_remains(engine):
     assert not e.complete
     outcome = requirement(e, "outcome")
     assert not outcome.met and "privacy principles" in outcome.label
-    assert any("privacy principles" in line and "Data Ethics and Privacy" in line for line in e.remains)
+    assert any("privacy principles" in line and "Data Ethics and Privacy" in line
+               and "no credential attesting it has QA in force on 2026-01-01" in line for line in e.remains)
+    assert not e.completion.possible and "privacy principles" in e.completion.note
     assert requirement(e, "component").met and requirement(e, "group").met
 
 

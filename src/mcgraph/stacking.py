@@ -484,12 +484,16 @@ class Stacking:
                                    [_ref_of(titles, m) for m in group.members if m not in have], note))
         for iri in rule.outcomes:
             fact = outcome_facts.get(iri)
-            attested = [i for i in (fact.attested_by if fact else []) if i in good]
+            everyone = fact.attested_by if fact else []
+            attested = [i for i in everyone if i in good]
             label = (fact.description if fact and fact.description else curie(iri))
+            note = "covered" if attested else "not covered by a held credential with QA in force"
+            in_force = [i for i in everyone if i in titles and qa_status(titles[i], at).in_force]
+            if not attested and everyone and not in_force:
+                note += f"; no credential attesting it has QA in force on {at}"
             out.append(Requirement("outcome", curie(iri), label, bool(attested), 0 if attested else 1,
                                    [_ref(creds[i]) for i in attested],
-                                   [] if attested else [_ref_of(titles, i) for i in (fact.attested_by if fact else [])],
-                                   "covered" if attested else "not covered by a held credential with QA in force"))
+                                   [] if attested else [_ref_of(titles, i) for i in everyone], note))
         return out
 
     def _credential_facts(self, iris: set[str]) -> dict[str, Credential]:
@@ -720,7 +724,8 @@ def _remains(credit: Credits, requirements: list[Requirement], rule: Rule, prior
             out.append(f"{req.needed} more of the group ({req.label}): from {options}")
         else:
             source = f"; attested by {options}" if options else "; no credential in the graph attests it"
-            out.append(f"learning outcome \"{req.label}\" ({req.id}){source}")
+            caveat = req.note.partition("; ")[2]
+            out.append(f"learning outcome \"{req.label}\" ({req.id}){source}" + (f" ({caveat})" if caveat else ""))
     if credit.required is not None and not credit.met:
         line = f"{credit.remaining} of {credit.required} {credit.system or 'credits'}"
         if rule.cap_micro is not None:
