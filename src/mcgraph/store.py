@@ -45,6 +45,20 @@ class Reader(Protocol):
     def construct(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[ox.Triple]: ...
 
 
+class UnionReader:
+    """Several readers as one, for queries whose rows each state one fact about an anchored node
+    (a row never joins data held by two readers): a submission read together with the store."""
+
+    def __init__(self, readers: list[Reader]) -> None:
+        self.readers = readers
+
+    def select(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[Row]:
+        return [row for reader in self.readers for row in reader.select(sparql, substitutions)]
+
+    def construct(self, sparql: str, substitutions: dict[str, Any] | None = None) -> list[ox.Triple]:
+        return [t for reader in self.readers for t in reader.construct(sparql, substitutions)]
+
+
 def rows_of(result: QueryResult) -> list[Row]:
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("expected a SELECT query")
