@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from mcgraph.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "cases"
+API_TOKEN = "s3cret-token"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -68,3 +70,46 @@ def mcgraph_cmd() -> list[str]:
     """The installed console script next to this interpreter (falls back to `python -m`)."""
     script = Path(sys.executable).parent / "mcgraph"
     return [str(script)] if script.exists() else [sys.executable, "-m", "mcgraph.cli"]
+
+
+def mcgraph(*args: str, store: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real `mcgraph` process against `store`."""
+    environment = {**os.environ, "MCGRAPH_STORE": str(store), "COLUMNS": "250", **(env or {})}
+    return subprocess.run([*mcgraph_cmd(), *args], env=environment, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store made by a real `mcgraph init`, shared by a module's CLI tests."""
+    store = tmp_path_factory.mktemp("cli") / "store"
+    result = mcgraph("init", store=store)
+    assert result.returncode == 0, result.stderr
+    assert "graph(s)" in result.stdout
+    return store
+
+
+@pytest.fixture()
+def service(bundled_store_copy):
+    """A GraphService over a private copy of the bundled store (writes need API_TOKEN)."""
+    from mcgraph.config import Settings
+    from mcgraph.service import GraphService
+    return GraphService(bundled_store_copy, Settings(store="memory", token=API_TOKEN))
+
+
+@pytest.fixture()
+def client(service):
+    """The API application over `service`, through Starlette's TestClient."""
+    from fastapi.testclient import TestClient
+
+    from mcgraph_api import create_app
+    with TestClient(create_app(service)) as test_client:
+        yield test_client
+
+
+def assert_problem(response, status: int, detail: str) -> dict:
+    """An RFC 9457 problem with this status whose detail contains `detail`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and detail in body["detail"], body
+    return body

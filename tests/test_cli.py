@@ -4,31 +4,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, mcgraph_cmd
+from conftest import FIXTURES, ROOT, mcgraph
 
 VALID = FIXTURES / "valid-credential.ttl"
 INVALID = FIXTURES / "invalid-credential.ttl"
-
-
-def mcgraph(*args: str, store: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "MCGRAPH_STORE": str(store), "COLUMNS": "250", **(env or {})}
-    return subprocess.run([*mcgraph_cmd(), *args], env=environment, capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("cli") / "store"
-    result = mcgraph("init", store=store)
-    assert result.returncode == 0, result.stderr
-    assert "graph(s)" in result.stdout
-    return store
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES
 from mcgraph.errors import NonConformantData, UnknownResource, UsageError
 from mcgraph.ingest import init_store, load_files
-from mcgraph.recognition import TRUST_WEIGHTS, Assessment, assess, assess_submission
+from mcgraph.recognition import TRUST_WEIGHTS, RecognitionAssessment, assess, assess_submission
 from mcgraph.store import open_store
 
 FIXTURE = FIXTURES / "recognition" / "credentials.ttl"
@@ -28,15 +28,15 @@ def store():
     store.close()
 
 
-def run(store, credential: str, host: str, at: date) -> Assessment:
+def run(store, credential: str, host: str, at: date) -> RecognitionAssessment:
     return assess(store, store, credential, host, at)
 
 
-def parts(a: Assessment) -> dict[str, str]:
+def parts(a: RecognitionAssessment) -> dict[str, str]:
     return {p.id: p.status for p in a.unesco}
 
 
-def codes(a: Assessment) -> set[str]:
+def codes(a: RecognitionAssessment) -> set[str]:
     return {f.code for f in a.differences}
 
 

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from test_cli import mcgraph
 
-from mcgraph.config import Settings
+from conftest import API_TOKEN, assert_problem, mcgraph
 from mcgraph.namespaces import GRAPH
 from mcgraph.service import GraphService
 from mcgraph.stacking import Stacking
 from mcgraph.store import OxigraphStore
-from mcgraph_api import create_app
 
-TOKEN = "s3cret-token"
-PROBLEM = "application/problem+json"
 DIPLOMA = "nz-diploma-applied-data-analytics"
 HK = "id:credential/hk-higher-diploma-data-science"
 NZ_HELD = ["nz-data-fundamentals", "nz-data-visualisation", "nz-applied-machine-learning", "nz-data-ethics"]
@@ -32,27 +27,8 @@ def cid(slug: str) -> str:
     return f"id:credential/{slug}"
 
 
-@pytest.fixture()
-def service(bundled_store_copy: OxigraphStore) -> GraphService:
-    return GraphService(bundled_store_copy, Settings(store="memory", token=TOKEN))
-
-
-@pytest.fixture()
-def client(service: GraphService) -> Iterator[TestClient]:
-    with TestClient(create_app(service)) as c:
-        yield c
-
-
 def by_id(items: list[dict]) -> dict[str, dict]:
     return {item["id"]: item for item in items}
-
-
-def assert_problem(response, status: int, detail: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and detail in body["detail"], body
-    return body
 
 
 # -- POST /stack with a target: the evaluation ----------------------------------------------------------
@@ -143,7 +119,7 @@ def test_discovery_follows_writes(client: TestClient, service: GraphService) -> 
     before = client.post("/stack", json={"credentials": NZ_HELD, "at": "2026-01-01"}).json()
     assert HK in [r["qualification"]["id"] for r in before["results"]]
     dropped = client.delete("/graphs", params={"graph": f"{GRAPH}data/credentials/hong-kong-example"},
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+                            headers={"Authorization": f"Bearer {API_TOKEN}"})
     assert dropped.status_code == 204
     after = client.post("/stack", json={"credentials": NZ_HELD, "at": "2026-01-01"}).json()
     assert [r["qualification"]["id"] for r in after["results"]] == [cid(DIPLOMA)]
@@ -238,14 +214,6 @@ def test_stacking_routes_are_documented_in_openapi(client: TestClient) -> None:
 
 
 # -- the CLI ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("stacking-cli") / "store"
-    result = mcgraph("init", store=store)
-    assert result.returncode == 0, result.stderr
-    return store
-
-
 def test_cli_stack_json_is_the_library_result(initialised: Path, bundled_store: OxigraphStore) -> None:
     result = mcgraph("stack", *NZ_HELD, "--target", DIPLOMA, "--at", "2026-01-01", "--format", "json",
                      store=initialised)

@@ -14,7 +14,7 @@ from mcgraph.config import Settings
 from mcgraph.service import GraphService
 
 from . import problems
-from .routes import graphs, ids, meta, referencing, rest, sparql, stacking
+from .routes import graphs, ids, meta, recognition, referencing, rest, sparql, stacking
 
 STATIC_DIR = Path(__file__).parent / "static"
 WRITE_PATHS = ("/update", "/graphs")
@@ -40,7 +40,7 @@ def create_app(service: GraphService | None = None, settings: Settings | None = 
     app.state.service = service
     app.state.settings = settings
     problems.install(app)
-    for module in (meta, sparql, graphs, rest, referencing, stacking, ids):
+    for module in (meta, sparql, graphs, rest, referencing, stacking, recognition, ids):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.middleware("http")(_caching)

@@ -27,6 +27,8 @@ from .errors import McGraphError, NonConformantData, UsageError
 from .ingest import LoadResult, init_store, load_files
 from .namespaces import curie
 from .queries import RESULT_FORMATS, catalogue, find_query, run, serialize_results, term_text
+from .recognition import assess as assess_credential
+from .recognition_report import renderables, to_markdown
 from .referencing import DEFAULT_MAX_HOPS, ROW_FIELDS, Comparison, ReferencingNetwork, comparison_rows
 from .referencing_quality import check_referencing
 from .report import FORMATS as REPORT_FORMATS
@@ -500,6 +502,31 @@ def _print_pathways(p: Pathways) -> None:
         for edge in p.edges:
             edges.add_row(edge.source, edge.target, edge.relation)
         out.print(edges)
+
+
+# -- recognition ----------------------------------------------------------------------------------------
+@app.command()
+@run_command
+def assess(credential: str = typer.Argument(..., help="A stored credential: slug (nz-data-ethics), CURIE or IRI."),
+           host: str = typer.Option(..., "--host", help="Host country: ISO code (HK, NZ, AU) or name."),
+           at: str | None = typer.Option(None, "--at", help="Date assessed, YYYY-MM-DD (default today)."),
+           fmt: str = typer.Option("table", "--format", help="table, json or markdown."),
+           ) -> None:
+    """A first recognition assessment of a credential for a host country: evidence, not a verdict."""
+    if fmt not in ("table", "json", "markdown"):
+        raise UsageError(f"unknown format {fmt!r}; expected table, json or markdown")
+    when = _date(at)
+    with _store() as store:
+        if not store.graph_names():
+            raise UsageError("the store is empty: run `mcgraph init` first")
+        result = assess_credential(store, store, credential, host, when)
+    if fmt == "json":
+        _write_json(result)
+    elif fmt == "markdown":
+        sys.stdout.write(to_markdown(result))
+    else:
+        for item in renderables(result):
+            out.print(item, highlight=False)
 
 
 @graphs_app.command("list")

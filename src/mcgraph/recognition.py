@@ -17,7 +17,7 @@ date, `assess` gathers what a recogniser looks at (docs/RECOGNITION.md):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pyoxigraph as ox
@@ -143,15 +143,14 @@ class TrustProfile:
 
 
 @dataclass
-class Finding:
+class Difference:
     code: str
     title: str
     explanation: str
 
 
 @dataclass
-class Assessment:
-    credential: stacking_data.Named | None
+class RecognitionAssessment:
     iri: str
     id: str
     title: str | None
@@ -166,17 +165,16 @@ class Assessment:
     comparability: list[Comparability]
     quality_assurance: QualityAssurance
     trust: TrustProfile
-    differences: list[Finding]
+    differences: list[Difference]
     note: str = ("A first assessment from the data in the graph: the decision on recognition stays with "
                  "the competent authority.")
     illustrative: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 # -- the assessment -------------------------------------------------------------------------------
 def assess(reader: Reader, store: GraphStore, credential: str, host: str, at: date | None = None,
            network: ReferencingNetwork | None = None, systems: CreditSystems | None = None,
-           submitted: list[ox.Quad] | None = None) -> Assessment:
+           submitted: list[ox.Quad] | None = None) -> RecognitionAssessment:
     """Assess `credential` for the `host` country (ISO code or name) at `at` (today).
 
     `reader` answers the fact queries (for a submission: the submission and the store together);
@@ -202,8 +200,8 @@ def assess(reader: Reader, store: GraphStore, credential: str, host: str, at: da
     issuer_code = record.issuer_country()
     issuer = _context(countries[issuer_code]) if issuer_code in countries else None
     host_context = _context(host_country)
-    assessment = Assessment(
-        None, iri, curie(iri), facts.title, facts.kind, submitted is not None, host_context, issuer,
+    assessment = RecognitionAssessment(
+        iri, curie(iri), facts.title, facts.kind, submitted is not None, host_context, issuer,
         _nics(reader, host_country.iri), at.isoformat(), unesco, eu, comparability, qa, trust, [],
         illustrative=record.illustrative(reader))
     assessment.differences = differences(assessment, record)
@@ -298,7 +296,7 @@ def _unesco(report, record: _Record, facts: Credential, qa: QualityAssurance, at
         evidence = _part_evidence(shape, record, qa)
         if shape == "UNESCO-part4" and status == "met" and (facts.decisions or facts.body_decisions) \
                 and not qa.status.in_force:
-            status, messages = "not met", [f"no quality assurance in force on {at}: {qa.status.note}"]
+            status, messages = "not met", [f"no quality assurance in force on {at} (see the QA decision)"]
         parts.append(Part(shape, name, status, evidence, messages))
     return parts
 
@@ -500,72 +498,74 @@ def _credit_known(facts: Credential, systems: CreditSystems) -> Metric:
 
 
 # -- substantial differences ------------------------------------------------------------------------------
-def differences(a: Assessment, record: _Record) -> list[Finding]:
+def differences(a: RecognitionAssessment, record: _Record) -> list[Difference]:
     """What a recogniser should look at, each with a plain-language explanation."""
-    out: list[Finding] = []
+    out: list[Difference] = []
     by_id = {p.id: p for p in a.unesco}
     if by_id.get("UNESCO-part2") and not record.has("assessment"):
-        out.append(Finding("no-assessment", "No assessment described",
-                           "The record does not say how learning is assessed; ask the issuer for the assessment "
-                           "method and standards before comparing it with host qualifications."))
+        out.append(Difference("no-assessment", "No assessment described",
+                              "The record does not say how learning is assessed; ask the issuer for the assessment "
+                              "method and standards before comparing it with host qualifications."))
     if not record.has("learningOutcome"):
-        out.append(Finding("no-learning-outcomes", "No learning outcomes",
-                           "Without stated learning outcomes the content cannot be compared; request them."))
+        out.append(Difference("no-learning-outcomes", "No learning outcomes",
+                              "Without stated learning outcomes the content cannot be compared; request them."))
     status = a.quality_assurance.status
     if status.status == "expired":
-        out.append(Finding("qa-expired", "Quality assurance expired",
-                           f"{status.note}. The credential was quality assured once, but not on {a.at}; check "
-                           "whether it was awarded while the decision was in force."))
+        out.append(Difference("qa-expired", "Quality assurance expired",
+                              f"{status.note}. The credential was quality assured once, but not on {a.at}; check "
+                              "whether it was awarded while the decision was in force."))
     elif not status.in_force:
-        out.append(Finding("no-qa-in-force", "No quality assurance in force",
-                           f"{status.note}. Ask which body assures its quality."))
-    out.extend(_level_findings(a))
+        out.append(Difference("no-qa-in-force", "No quality assurance in force",
+                              f"{status.note}. Ask which body assures its quality."))
+    out.extend(_level_findings(a, bool(record.facts.levels)))
     if not any(c.party for c in a.host.conventions):
-        out.append(Finding("host-not-party", f"{a.host.name or a.host.country} is party to no recognition convention "
-                           "in the graph", f"On {a.at} no convention in the graph binds the host: recognition follows "
-                           "its national rules alone."))
+        host = a.host.name or a.host.country
+        out.append(Difference("host-not-party", f"{host} is party to no recognition convention in the graph",
+                              f"On {a.at} no convention in the graph binds the host: recognition follows its "
+                              "national rules alone."))
     elif a.issuer is not None:
         out.extend(_convention_findings(a.issuer, a.host))
     for metric in a.trust.metrics:
         if metric.id == "verifiable-format" and metric.status != "met":
-            out.append(Finding("not-verifiable", "Authenticity cannot be checked digitally",
-                               f"{metric.evidence}: verify the document with the issuer."))
+            out.append(Difference("not-verifiable", "Authenticity cannot be checked digitally",
+                                  f"{metric.evidence}: verify the document with the issuer."))
     return out
 
 
-def _level_findings(a: Assessment) -> list[Finding]:
+def _level_findings(a: RecognitionAssessment, has_level: bool) -> list[Difference]:
     if not a.comparability:
-        why = "the credential states no level" if not any(True for _ in a.comparability) else ""
-        return [Finding("level-not-referenced", "No comparable level in the host framework",
-                        f"No comparison with a framework of {a.host.name or a.host.country} could be made "
-                        f"({why or 'the host country has no framework in the graph'}).")]
+        why = "the host country has no framework in the graph" if has_level else "the credential states no level"
+        return [Difference("level-not-referenced", "No comparable level in the host framework",
+                           f"No comparison with a framework of {a.host.name or a.host.country} could be made "
+                           f"({why}).")]
     out = []
     for c in a.comparability:
         if c.status not in ("matched", "same framework"):
             title = f"{c.credential_level} has no comparable level in {c.host_framework}"
-            out.append(Finding("level-not-referenced", title, c.summary))
+            out.append(Difference("level-not-referenced", title, c.summary))
         elif any(m.strength_label == "weak" for m in c.matches):
             title = f"Weak comparison of {c.credential_level} with {c.host_framework}"
-            out.append(Finding("weak-level-comparison", title, c.summary))
+            out.append(Difference("weak-level-comparison", title, c.summary))
     return out
 
 
-def _convention_findings(issuer: ConventionContext, host: ConventionContext) -> list[Finding]:
+def _convention_findings(issuer: ConventionContext, host: ConventionContext) -> list[Difference]:
     out = []
     issuer_parties = {c.iri: c for c in issuer.conventions if c.party}
     for conv in host.conventions:
         if conv.party and conv.iri not in issuer_parties:
-            out.append(Finding("convention-not-shared", f"{issuer.name or issuer.country} is not a party to the "
-                               f"{conv.label or conv.title}",
-                               f"The host is bound by the {conv.label or conv.title} (since {conv.since}); the issuing "
-                               "country is not a party on the date assessed, so its obligations toward that country "
-                               "do not apply under this convention (good practice may still follow it)."))
+            name = conv.label or conv.title
+            out.append(Difference("convention-not-shared",
+                                  f"{issuer.name or issuer.country} is not a party to the {name}",
+                                  f"The host is bound by the {name} (since {conv.since}); the issuing country is not "
+                                  "a party on the date assessed, so its obligations toward that country do not apply "
+                                  "under this convention (good practice may still follow it)."))
     return out
 
 
 def assess_submission(store: GraphStore, data: bytes, fmt: ox.RdfFormat, host: str, at: date | None = None,
                       network: ReferencingNetwork | None = None, systems: CreditSystems | None = None,
-                      reader: Reader | None = None) -> Assessment:
+                      reader: Reader | None = None) -> RecognitionAssessment:
     """Assess a credential described in `data` without storing it: parsed, checked by the shapes
     against the stored context (NonConformantData on a violation), then read together with the store."""
     quads = parse_bytes(data, fmt, "submission")

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from .errors import UnknownResource, UsageError
 from .executor import SNAPSHOT_PREFIX, Executor, InlineExecutor, ResultLimits, SparqlTask, WorkerPool, remove_snapshot
 from .guard import GuardLimits, check_dataset_iris, check_query, check_update
 from .ingest import LoadResult, init_store, parse_document, submit_documents
+from .recognition import RecognitionAssessment, assess, assess_submission
 from .referencing import ReferencingNetwork
 from .report import ValidationReport
 from .results import RDF_FORMATS, Serialized
@@ -82,6 +84,17 @@ class GraphService:
         """Stacking questions over the executor, with the network and credit systems cached per dataset version."""
         return Stacking(self.executor, network=self.referencing(),
                         systems=self.cached("credit-systems", CreditSystems.load))
+
+    def assess(self, credential: str, host: str, at: date | None = None) -> RecognitionAssessment:
+        """A recognition assessment of a stored credential for a host country (recognition.py)."""
+        return assess(self.executor, self.store, credential, host, at, network=self.referencing(),
+                      systems=self.cached("credit-systems", CreditSystems.load))
+
+    def assess_submission(self, data: bytes, fmt: ox.RdfFormat, host: str,
+                          at: date | None = None) -> RecognitionAssessment:
+        """The same for a credential described in `data`: validated, assessed, never stored."""
+        return assess_submission(self.store, data, fmt, host, at, network=self.referencing(),
+                                 systems=self.cached("credit-systems", CreditSystems.load), reader=self.executor)
 
     def graph_names(self) -> set[str]:
         if self._names is None or self._names[0] != self._version:
