@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from mcgraph.ingest import init_store
+from mcgraph.ingest import init_store, load_files
 from mcgraph.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,3 +113,11 @@ def assert_problem(response, status: int, detail: str) -> dict:
     body = response.json()
     assert body["status"] == status and detail in body["detail"], body
     return body
+
+
+def bundled_with(*fixtures: Path) -> OxigraphStore:
+    """A memory store with the bundled data, then `fixtures` loaded (and validated) on top."""
+    store = OxigraphStore("memory")
+    init_store(store)
+    load_files(store, list(fixtures))
+    return store

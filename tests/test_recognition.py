@@ -10,20 +10,16 @@ from datetime import date
 import pyoxigraph as ox
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, bundled_with
 from mcgraph.errors import NonConformantData, UnknownResource, UsageError
-from mcgraph.ingest import init_store, load_files
 from mcgraph.recognition import TRUST_WEIGHTS, RecognitionAssessment, assess, assess_submission
-from mcgraph.store import open_store
 
 FIXTURE = FIXTURES / "recognition" / "credentials.ttl"
 
 
 @pytest.fixture(scope="module")
 def store():
-    store = open_store("memory")
-    init_store(store)
-    load_files(store, [FIXTURE])
+    store = bundled_with(FIXTURE)
     yield store
     store.close()
 

@@ -12,11 +12,10 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, bundled_with
 from mcgraph.errors import DataError, UnknownResource, UsageError
-from mcgraph.ingest import init_store, load_files
 from mcgraph.stacking import Evaluation, Stacking
-from mcgraph.store import OxigraphStore, open_store
+from mcgraph.store import OxigraphStore
 
 FIXTURE = FIXTURES / "stacking" / "stacking.ttl"
 AT = date(2026, 1, 1)
@@ -27,9 +26,7 @@ HK_DIPLOMA = "hk-higher-diploma-data-science"
 
 @pytest.fixture(scope="module")
 def store():
-    store = open_store("memory")
-    init_store(store)
-    load_files(store, [FIXTURE])
+    store = bundled_with(FIXTURE)
     yield store
     store.close()
 
