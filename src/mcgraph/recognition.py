@@ -190,7 +190,7 @@ def assess(reader: Reader, store: GraphStore, credential: str, host: str, at: da
     countries = {c.code: c for c in browse.countries(reader, at) if c.code}
     host_country = _country(countries, host)
     rows = _statements(reader, iri)
-    record = _Record(facts, rows, [r["q"].value for r in reader.select(_COMPONENT_OF) if r["c"].value == iri])
+    record = _Record(facts, rows, [r["q"].value for r in reader.select(_COMPONENT_OF, {"c": ox.NamedNode(iri)})])
     report = _profile_report(store, iri, submitted)
     qa = _quality_assurance(reader, facts, at)
     unesco = _unesco(report, record, facts, qa, at)
