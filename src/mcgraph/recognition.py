@@ -27,7 +27,7 @@ from .credits import CreditSystems
 from .errors import NonConformantData, UnknownResource, UsageError
 from .namespaces import MC, SHAPES, curie, sparql_prologue
 from .rdfio import parse_bytes
-from .referencing import ReferencingNetwork
+from .referencing import ReferencingNetwork, chain_reports
 from .stacking import QAStatus, qa_status
 from .stacking_data import Credential, credential_iri
 from .store import GraphStore, OxigraphStore, Reader, Row, UnionReader
@@ -361,19 +361,9 @@ def _comparability(network: ReferencingNetwork, facts: Credential, host: browse.
                 continue
             result = network.compare_level(level, fw)
             matches = [LevelMatch(m.level.name, m.match, round(m.strength, 3), m.strength_label,
-                                  [c.path for c in m.chains], _reports(m.chains)) for m in result.matches]
+                                  [c.path for c in m.chains], chain_reports(m.chains)) for m in result.matches]
             out.append(Comparability(name, target.code, result.status, result.summary, matches))
     return out
-
-
-def _reports(chains) -> list[str]:
-    seen = {}
-    for chain in chains:
-        for hop in chain.hops:
-            if hop.report is not None:
-                seen.setdefault(f"{hop.report.title or hop.report.id} ({hop.report.status or 'status unknown'}, "
-                                f"{hop.report.issued or 'undated'})", None)
-    return list(seen)
 
 
 def _quality_assurance(reader: Reader, facts: Credential, at: date) -> QualityAssurance:

@@ -585,6 +585,17 @@ def chain_of(hops: list[Hop]) -> Chain:
     return Chain(hops, match, strength, strength_label(strength), via, path_of(hops))
 
 
+def chain_reports(chains: Iterable[Chain]) -> list[str]:
+    """The reports behind the chains, once each, as "title (status, date)"."""
+    seen: dict[str, None] = {}
+    for chain in chains:
+        for hop in chain.hops:
+            if hop.report is not None:
+                status, issued = hop.report.status or "status unknown", hop.report.issued or "undated"
+                seen.setdefault(f"{hop.report.title or hop.report.id} ({status}, {issued})", None)
+    return list(seen)
+
+
 def path_of(hops: list[Hop]) -> str:
     return " -> ".join([hops[0].from_level.name, *(h.to_level.name for h in hops)])
 

@@ -36,7 +36,7 @@ from .credits import ROUNDING_WORDS, CreditSystem, CreditSystems, convert, round
 from .credits import decimal_text as _dec
 from .errors import DataError, UnknownResource, UsageError
 from .namespaces import curie, sparql_prologue
-from .referencing import ReferencingNetwork
+from .referencing import ReferencingNetwork, chain_reports
 from .stacking_data import Credential, Qualification, Rule, credential_iri
 from .store import Reader
 
@@ -345,9 +345,9 @@ class Stacking:
     def _evaluate(self, qual: Qualification, rule: Rule, creds: dict[str, Credential], at: date,
                   prior: Fraction) -> Evaluation:
         assessed = [self._assess(qual, rule, c, at) for c in creds.values() if c.iri != qual.iri]
-        micro_total = _allocate(rule, assessed, creds)
+        micro_total = _allocate(rule, assessed)
         requirements = self._requirements(rule, creds, at)
-        credit = _credits(rule, assessed, creds, micro_total, prior, self._system_name(rule))
+        credit = _credits(rule, assessed, micro_total, prior, self._system_name(rule))
         remains = _remains(credit, requirements, rule, prior)
         complete = credit.met and all(r.met for r in requirements)
         evaluation = Evaluation(_qual_ref(qual), _rule_ref(rule), rule.comment, at.isoformat(), complete,
@@ -456,7 +456,7 @@ class Stacking:
         lowest = min(top, key=lambda m: m.level.rank if m.level.rank is not None else -1)
         met = lowest.level.rank is not None and lowest.level.rank >= required.rank
         evidence = [LevelEvidence(c.path, c.match, round(c.strength, 3), c.strength_label,
-                                  _chain_reports(c)) for m in top for c in m.chains[:2]]
+                                  chain_reports([c])) for m in top for c in m.chains[:2]]
         word = "reaches" if met else "is below"
         note = (f"level {name} compares with {', '.join(m.level.name for m in top)} ({lowest.match} match, "
                 f"{lowest.strength_label}), which {word} the minimum level {required.name}")
@@ -583,7 +583,7 @@ class Stacking:
                     covers.add("outcome:" + curie(outcome))
             covers &= set(needs)
             credit = Fraction(item.value) if item.counts and item.value is not None else Fraction(0)
-            price = _cost(cred, credit, cost, self)
+            price = self._cost(cred, credit, cost)
             if (credit > 0 or covers) and price is not None:
                 micro = cred.kind == "micro-credential"
                 options.append(completion.Option(iri, price, credit, micro, frozenset(covers)))
@@ -593,6 +593,15 @@ class Stacking:
                 if credit.micro_credential_cap is not None else None)
         room = max(Fraction(0), room) if room is not None else None
         return completion.Problem(needs, gap, room, options), meets, assessed
+
+    def _cost(self, cred: Credential, credit: Fraction, cost: str) -> Fraction | None:
+        """What adding `cred` costs: its credit in the rule's system, or its notional hours (None: unknown)."""
+        if cost == "credits":
+            return credit
+        if cred.hours is not None:
+            return cred.hours
+        system = self._system(cred.credit_system)
+        return cred.credit_amount * system.min_hours if cred.credit_amount is not None and system else None
 
     def _plan(self, solution: completion.Solution, assessed: dict[str, CreditedCredential], meets: dict[str, str],
               unit: str, evaluation: Evaluation, problem: completion.Problem) -> Plan:
@@ -661,7 +670,7 @@ def _decision_text(decision) -> str:
 
 
 # -- credit ---------------------------------------------------------------------------------------------
-def _allocate(rule: Rule, assessed: list[CreditedCredential], creds: dict[str, Credential]) -> Fraction:
+def _allocate(rule: Rule, assessed: list[CreditedCredential]) -> Fraction:
     """Credit each counting credential; micro-credentials in a fixed order up to the cap. Returns their sum."""
     named = rule.named
     micro = [a for a in assessed if a.counts and a.value is not None and a.kind == "micro-credential"]
@@ -686,8 +695,8 @@ def _allocate(rule: Rule, assessed: list[CreditedCredential], creds: dict[str, C
     return total
 
 
-def _credits(rule: Rule, assessed: list[CreditedCredential], creds: dict[str, Credential], micro_total: Fraction,
-             prior: Fraction, system: str | None) -> Credits:
+def _credits(rule: Rule, assessed: list[CreditedCredential], micro_total: Fraction, prior: Fraction,
+             system: str | None) -> Credits:
     micro = sum((Fraction(a.credited) for a in assessed if a.kind == "micro-credential"), Fraction(0))
     other = sum((Fraction(a.credited) for a in assessed if a.kind != "micro-credential"), Fraction(0))
     prior_counted = prior if rule.cap_prior is None else min(prior, rule.cap_prior)
@@ -698,17 +707,6 @@ def _credits(rule: Rule, assessed: list[CreditedCredential], creds: dict[str, Cr
     return Credits(system, _opt(required), _dec(micro), _dec(micro_total), _opt(rule.cap_micro),
                    _dec(prior_counted), _opt(rule.cap_prior), _dec(other), _dec(total), _dec(remaining),
                    _dec(within), remaining == 0)
-
-
-def _cost(cred: Credential, credit: Fraction, cost: str, engine: Stacking) -> Fraction | None:
-    if cost == "credits":
-        return credit
-    if cred.hours is not None:
-        return cred.hours
-    system = engine._system(cred.credit_system)
-    if cred.credit_amount is not None and system is not None:
-        return cred.credit_amount * system.min_hours
-    return None
 
 
 # -- reading the answer ---------------------------------------------------------------------------------
@@ -812,12 +810,3 @@ def _codes(fields: set[str]) -> str:
 def _opt(value: Fraction | None) -> str | None:
     return _dec(value) if value is not None else None
 
-
-def _chain_reports(chain) -> list[str]:
-    out = []
-    for hop in chain.hops:
-        report = hop.report
-        if report is not None:
-            status, issued = report.status or "status unknown", report.issued or "undated"
-            out.append(f"{report.title or report.id} ({status}, {issued})")
-    return list(dict.fromkeys(out))
