@@ -34,11 +34,12 @@ def rdf_response(triples: list[ox.Triple], fmt: str, status: int = 200) -> Respo
 
 
 def html_page(template: str, **values: str) -> HTMLResponse:
-    """A page from templates/ (values already escaped) with the shared footer, under the strict CSP."""
+    """A page from templates/ (values already escaped) with the shared header and footer, under the strict CSP."""
+    header = (TEMPLATES / "header.html").read_text(encoding="utf-8")
     footer = Template((TEMPLATES / "footer.html").read_text(encoding="utf-8")).substitute(
         version=html.escape(__version__))
-    page = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(footer=footer.rstrip("\n"),
-                                                                                   **values)
+    page = Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(
+        header=header.rstrip("\n"), footer=footer.rstrip("\n"), **values)
     return HTMLResponse(page, headers={"Content-Security-Policy": CSP, "Vary": "Accept"})
 
 
