@@ -63,3 +63,27 @@ def test_sigkill_during_a_large_load_keeps_the_previous_state(tmp_path: Path) ->
         if state[0] == TRIPLES:  # the load had committed: restore the old state for the next round
             subprocess.run([*load, str(old)], env=env, check=True, capture_output=True)
     assert 1_000 in outcomes  # at least one kill landed before the commit
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_load_into_a_new_graph_leaves_no_graph_or_the_whole_one(tmp_path: Path) -> None:
+    location = str(tmp_path / "store")
+    env = {**os.environ, "MCGRAPH_STORE": location}
+    new = tmp_path / "new.nt"
+    write_register(new, TRIPLES, "new")
+    load = [*mcgraph_cmd(), "load", "--graph", GRAPH, str(new)]
+    started = time.monotonic()
+    subprocess.run(load, env=env, check=True, capture_output=True)
+    duration = time.monotonic() - started
+
+    outcomes = set()
+    for fraction in (0.5, 0.8, 0.95):
+        subprocess.run([*mcgraph_cmd(), "graphs", "drop", GRAPH], env=env, capture_output=True)  # absent after a kill
+        process = subprocess.Popen(load, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        state = graph_state(location)
+        assert state in ((0, {""}), (TRIPLES, {"new"})), f"partial state after kill at {fraction}: {state}"
+        outcomes.add(state[0])
+    assert 0 in outcomes  # at least one kill landed before the commit

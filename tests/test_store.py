@@ -8,7 +8,7 @@ import pytest
 
 from mcgraph.errors import QueryError, UnknownResource, UsageError
 from mcgraph.namespaces import CATALOG_GRAPH, MC
-from mcgraph.store import STAGING_PREFIX, LoadRecord, OxigraphStore, open_store
+from mcgraph.store import PENDING, STAGING_PREFIX, LoadRecord, OxigraphStore, open_store
 
 G = "https://example.org/graph/a"
 EX = "https://example.org/"
@@ -78,11 +78,55 @@ def test_staging_graphs_are_hidden_while_a_replacement_is_written(memory_store: 
 def test_a_failing_swap_leaves_the_previous_graph_and_no_staging(memory_store: OxigraphStore,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     memory_store.commit({G: triples(G, "old")}, [], replace=True)
-    monkeypatch.setattr("mcgraph.store._swap_update", lambda *args: "THIS IS NOT SPARQL")
+    monkeypatch.setattr("mcgraph.store._finish_update", lambda *args: "THIS IS NOT SPARQL")
     with pytest.raises(SyntaxError):
         memory_store.commit({G: triples(G, "new")}, [], replace=True)
     assert values_in(memory_store) == {"old"}
     assert not any(g.value.startswith(STAGING_PREFIX) for g in memory_store._store.named_graphs())
+
+
+def test_a_new_graph_is_written_in_place_hidden_and_marked_pending_until_the_update(
+        memory_store: OxigraphStore) -> None:
+    other = "https://example.org/graph/b"
+    memory_store.commit({other: triples(other, "kept")}, [], replace=True)
+    seen: list[tuple[set[str], int]] = []
+    real_write = memory_store._write
+
+    def spy(target: ox.NamedNode, quads: list[ox.Quad], rename: bool) -> None:
+        real_write(target, quads, rename)
+        marks = list(memory_store._store.quads_for_pattern(ox.NamedNode(G), PENDING, None, None))
+        seen.append(({r["o"].value for r in memory_store.query(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}")}, len(marks)))
+
+    memory_store._write = spy  # type: ignore[method-assign]
+    memory_store.commit({G: triples(G, "new")}, [record(G, 1)], replace=True)
+    assert seen == [({"kept"}, 1)]  # written in place (no staging graph), invisible, marked
+    assert values_in(memory_store) == {"new"}
+    assert not list(memory_store._store.quads_for_pattern(None, PENDING, None, None))
+    assert not any(g.value.startswith(STAGING_PREFIX) for g in memory_store._store.named_graphs())
+
+
+def test_a_failing_update_after_an_in_place_write_leaves_no_graph_and_no_mark(
+        memory_store: OxigraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = memory_store.version()
+    monkeypatch.setattr("mcgraph.store._finish_update", lambda *args: "THIS IS NOT SPARQL")
+    with pytest.raises(SyntaxError):
+        memory_store.commit({G: triples(G, "new")}, [record(G, 1)], replace=True)
+    assert G not in memory_store.graph_names() and not values_in(memory_store)
+    assert not list(memory_store._store.quads_for_pattern(None, PENDING, None, None))
+    assert memory_store.version() == version
+
+
+def test_pending_graphs_left_by_a_killed_process_are_dropped_when_the_store_opens(tmp_path: Path) -> None:
+    location = str(tmp_path / "store")
+    store = OxigraphStore(location)
+    store.commit({EX + "kept": triples(EX + "kept", "kept")}, [record(EX + "kept", 1)], replace=True)
+    store._store.add(ox.Quad(ox.NamedNode(G), PENDING, ox.Literal("dead"), ox.NamedNode(CATALOG_GRAPH)))
+    store._store.extend(triples(G, "half"))  # as a killed process would leave an in-place write
+    store.close()
+    store = OxigraphStore(location)
+    assert store.graph_names() == {EX + "kept", CATALOG_GRAPH}
+    assert not list(store._store.quads_for_pattern(None, PENDING, None, None))
+    store.close()
 
 
 def test_leftover_staging_graphs_are_dropped_when_the_store_opens(tmp_path: Path) -> None:

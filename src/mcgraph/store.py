@@ -2,8 +2,12 @@
 
 Nothing else in mcgraph touches pyoxigraph's Store. Every named graph holds one source; queries
 see the union of named graphs as their default graph. Writes of a whole submission are
-all-or-nothing: replaced graphs are first written to hidden staging graphs, then swapped in by a
-single SPARQL update (one transaction); staging graphs left by a killed process are dropped when
+all-or-nothing:
+- a graph that is new (absent or empty) is bulk-written in place, hidden from readers and marked
+  pending in the catalog; one SPARQL update then clears the mark and records the load;
+- a graph that replaces or extends stored content is written to a hidden staging graph and moved
+  (or added) into place by that same update (one transaction).
+Staging graphs, and pending graphs with their marks, left by a killed process are dropped when
 the store is next opened.
 """
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .errors import QueryError, UnknownResource, UsageError
 from .namespaces import CATALOG_GRAPH, ID, MC, PREFIXES
 
 STAGING_PREFIX = "urn:mcgraph:staging:"
+PENDING = ox.NamedNode(MC + "pendingLoad")  # catalog mark: <graph> mc:pendingLoad "token" while it is written
 _BULK_THRESHOLD = 50_000  # quads; above this, staging is written with the bulk loader
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -277,22 +282,49 @@ class OxigraphStore(GraphStore):
 
     # -- writing -------------------------------------------------------------------------
     def commit(self, graphs: dict[str, list[ox.Quad] | None], records: list[LoadRecord], replace: bool) -> None:
-        """Stage every graph, then swap all of them in with one update (one transaction).
+        """Write new graphs in place and stage the others, then finish with one update (one transaction).
 
         A graph mapped to None is dropped in the same transaction.
         """
         catalog = [q for r in records for q in r.quads()]
-        staging = {g: f"{STAGING_PREFIX}{uuid.uuid4()}" for g, quads in graphs.items() if quads is not None}
+        written = {g: quads for g, quads in graphs.items() if quads is not None}
+        direct = [g for g, quads in written.items() if quads and self._is_empty(g)]
+        staging = {g: f"{STAGING_PREFIX}{uuid.uuid4()}" for g in written if g not in direct}
         drops = [g for g, quads in graphs.items() if quads is None]
-        self._hidden |= set(staging.values())
+        hidden = set(staging.values()) | set(direct)
+        token = str(uuid.uuid4())
+        self._hidden |= hidden
+        done = False
         try:
+            self._mark_pending(direct, token)
+            for g in direct:
+                self._write(ox.NamedNode(g), written[g], rename=False)
             for g, name in staging.items():
-                self._write_staging(name, graphs[g] or [])
-            self._store.update(_swap_update(staging, drops, catalog, replace))
+                self._write_staging(name, written[g])
+            self._store.update(_finish_update(staging, direct if replace else [], drops, catalog, replace, token))
+            done = True
         finally:
             for name in staging.values():
                 self._store.remove_graph(ox.NamedNode(name))
-            self._hidden -= set(staging.values())
+            if not done:
+                self._drop_pending(token)
+            self._hidden -= hidden
+
+    def _is_empty(self, graph: str) -> bool:
+        name = ox.NamedNode(graph)
+        return next(iter(self._store.quads_for_pattern(None, None, None, name)), None) is None
+
+    def _mark_pending(self, graphs: list[str], token: str) -> None:
+        catalog, mark = ox.NamedNode(CATALOG_GRAPH), ox.Literal(token)
+        self._store.extend(ox.Quad(ox.NamedNode(g), PENDING, mark, catalog) for g in graphs)
+
+    def _drop_pending(self, token: str | None = None) -> None:
+        """Remove graphs marked pending (by `token`, or all: leftovers of a killed process) and their marks."""
+        catalog = ox.NamedNode(CATALOG_GRAPH)
+        mark = None if token is None else ox.Literal(token)
+        for quad in list(self._store.quads_for_pattern(None, PENDING, mark, catalog)):
+            self._store.remove_graph(quad.subject)
+            self._store.remove(quad)
 
     def raw_update(self, sparql: str) -> None:
         """Apply SPARQL Update as is: no validation, no catalog. Only for scratch copies (see update.py)."""
@@ -309,18 +341,22 @@ class OxigraphStore(GraphStore):
         self._store.update(f"DROP GRAPH <{graph}> ; {_forget_loads(graph)} ; {_bump_version()}")
 
     def _write_staging(self, name: str, quads: list[ox.Quad]) -> None:
-        target = ox.NamedNode(name)
-        staged = (ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
+        self._write(ox.NamedNode(name), quads, rename=True)
+
+    def _write(self, target: ox.NamedNode, quads: list[ox.Quad], rename: bool) -> None:
+        """Write quads into `target` (their own graph name is `target` unless `rename`)."""
+        batch = (ox.Quad(q.subject, q.predicate, q.object, target) for q in quads) if rename else quads
         if len(quads) > _BULK_THRESHOLD:
-            self._store.bulk_extend(staged)
+            self._store.bulk_extend(batch)
         else:
-            self._store.extend(staged)
+            self._store.extend(batch)
         self._store.add_graph(target)
 
     def _drop_leftover_staging(self) -> None:
         for g in list(self._store.named_graphs()):
             if _is_staging(g):
                 self._store.remove_graph(g)
+        self._drop_pending()
 
     def flush(self) -> None:
         if self.location != "memory":
@@ -344,9 +380,15 @@ def _forget_loads(graph: str) -> str:
     return (f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ ?l <{MC}graph> <{graph}> ; ?p ?o }} }}")
 
 
-def _swap_update(staging: dict[str, str], drops: list[str], catalog: Iterable[ox.Quad], replace: bool) -> str:
-    """One update request = one transaction: replace (or add to) graphs, drop others, record loads."""
-    ops = []
+def _clear_pending(token: str) -> str:
+    return f'DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ ?g <{PENDING.value}> "{token}" }} }}'
+
+
+def _finish_update(staging: dict[str, str], written: list[str], drops: list[str], catalog: Iterable[ox.Quad],
+                   replace: bool, token: str) -> str:
+    """One update request = one transaction: clear the pending marks of graphs `written` in place (and
+    forget their earlier loads), replace (or add to) staged graphs, drop others, record loads."""
+    ops = [_clear_pending(token)] + [_forget_loads(graph) for graph in written]
     for graph, staged in staging.items():
         if replace:
             ops.append(f"DROP SILENT GRAPH <{graph}>")
