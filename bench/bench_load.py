@@ -185,10 +185,10 @@ def one_run(n: int, run: int, work: Path, data: Path, new: Path, args: argparse.
 
 
 # -- summary -------------------------------------------------------------------------------------
-PHASE_ORDER = ("process start, imports, exit", "open", "parse", "hash", "validate", "validate.stored_context",
-               "validate.to_rdflib", "validate.shapes_and_ontology", "validate.pyshacl",
-               "validate.other (adding context and ontology, reading results)", "commit", "commit.write_staging",
-               "commit.swap (one SPARQL update: MOVE staged graphs, catalog)", "close", "load_files other",
+PHASE_ORDER = ("process start, imports, exit", "open", "parse", "hash", "validate", "validate.submission_nodes",
+               "validate.stored_context", "validate.shapes_as_sparql", "validate.to_rdflib", "validate.pyshacl",
+               "validate.other (adding context and ontology, counting)", "commit", "commit.write",
+               "commit.finish (one SPARQL update: catalog, staged graphs moved)", "close", "load_files other",
                "init_store")
 
 
@@ -197,12 +197,12 @@ def derived_phases(step: dict) -> dict:
     sec = dict(step.get("seconds", {}))
     if not sec:
         return {}
-    if "validate" in sec and "validate.pyshacl" in sec:
+    if "validate" in sec and any(k.startswith("validate.") for k in sec):
         inner = sum(v for k, v in sec.items() if k.startswith("validate."))
-        sec["validate.other (adding context and ontology, reading results)"] = max(0.0, sec["validate"] - inner)
-    if "commit.write_staging" in sec and "commit" in sec:
-        sec["commit.swap (one SPARQL update: MOVE staged graphs, catalog)"] = max(
-            0.0, sec["commit"] - sec["commit.write_staging"])
+        sec["validate.other (adding context and ontology, counting)"] = max(0.0, sec["validate"] - inner)
+    if "commit.write" in sec and "commit" in sec:
+        sec["commit.finish (one SPARQL update: catalog, staged graphs moved)"] = max(
+            0.0, sec["commit"] - sec["commit.write"])
     if "load_files" in sec:
         sec["load_files other"] = max(0.0, sec["load_files"] - sum(sec.get(k, 0.0) for k in
                                                                     ("parse", "hash", "validate", "commit")))

@@ -92,8 +92,8 @@ def test_a_new_graph_is_written_in_place_hidden_and_marked_pending_until_the_upd
     seen: list[tuple[set[str], int]] = []
     real_write = memory_store._write
 
-    def spy(target: ox.NamedNode, quads: list[ox.Quad], rename: bool) -> None:
-        real_write(target, quads, rename)
+    def spy(target: ox.NamedNode, quads: list[ox.Quad], rename: bool, bulk: bool = False) -> None:
+        real_write(target, quads, rename, bulk)
         marks = list(memory_store._store.quads_for_pattern(ox.NamedNode(G), PENDING, None, None))
         seen.append(({r["o"].value for r in memory_store.query(f"SELECT ?o WHERE {{ ?s <{EX}p> ?o }}")}, len(marks)))
 

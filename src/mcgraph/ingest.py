@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,11 +10,11 @@ import pyoxigraph as ox
 
 from .errors import NonConformantData
 from .namespaces import GRAPH
-from .rdfio import parse_bytes, parse_file
+from .rdfio import format_for, load_into
 from .report import ValidationReport
 from .resources import bundled_data_files, ontology_file, resource_dir
 from .store import GraphStore, LoadRecord, sha256_of
-from .validate import validate_quads
+from .validate import validate_staged
 
 # progress(phase, done, total): phases are "parse <file>", "validate", "commit"
 ProgressFn = Callable[[str, int, int], None]
@@ -57,54 +57,84 @@ def load_files(store: GraphStore, paths: Sequence[Path], graph: str | None = Non
 def submit(store: GraphStore, sources: Sequence[Source], append: bool = False, profiles: Sequence[str] = (),
            progress: ProgressFn | None = None) -> LoadResult:
     """Validate every source together, then write them in one atomic commit, or raise and write nothing."""
-    documents = [Document(source.graph, str(source.path), sha256_of(source.path), _parse(source, progress),
-                          source.validate) for source in sources]
+    documents = [_parse(source, progress) for source in sources]
     return submit_documents(store, documents, append=append, profiles=profiles, progress=progress)
 
 
 @dataclass
 class Document:
-    """One parsed submission: its quads (default-graph triples already placed in `graph`) and provenance."""
+    """One parsed submission, held in its own in-memory store (default-graph triples already placed
+    in `graph`), with its provenance."""
 
     graph: str
     name: str  # file path, or a description such as "HTTP PUT"
     sha256: str
-    quads: list[ox.Quad]
+    data: ox.Store
     validate: bool = True
+
+    def graphs(self) -> dict[str, int]:
+        """Graph IRI -> number of quads."""
+        names = list(self.data.named_graphs())
+        if len(names) == 1 and isinstance(names[0], ox.NamedNode):  # the usual case: no need to count per graph
+            return {names[0].value: len(self.data)}
+        rows = self.data.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {row["g"].value: int(row["n"].value) for row in rows}
+
+
+
+@dataclass
+class GraphQuads:
+    """The quads of one graph, read from the parsed documents' stores when iterated."""
+
+    graph: str
+    parts: list[tuple[ox.Store, int]] = field(default_factory=list)  # (document store, quads in the graph)
+
+    def __len__(self) -> int:
+        return sum(count for _, count in self.parts)
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        name = ox.NamedNode(self.graph)
+        for data, _ in self.parts:
+            yield from data.quads_for_pattern(None, None, None, name)
 
 
 def parse_document(data: bytes, fmt: ox.RdfFormat, graph: str, name: str) -> Document:
     """An in-memory submission (e.g. an HTTP request body) into `graph`."""
-    quads = parse_bytes(data, fmt, name, ox.NamedNode(graph))
-    return Document(graph, name, hashlib.sha256(data).hexdigest(), quads)
+    staging = ox.Store()
+    load_into(staging, data, fmt, name, ox.NamedNode(graph))
+    return Document(graph, name, hashlib.sha256(data).hexdigest(), staging)
 
 
 def submit_documents(store: GraphStore, documents: Sequence[Document], append: bool = False,
                      profiles: Sequence[str] = (), progress: ProgressFn | None = None) -> LoadResult:
-    graphs: dict[str, list[ox.Quad] | None] = {}
-    checked: list[ox.Quad] = []
+    graphs: dict[str, GraphQuads] = {}
     records: list[LoadRecord] = []
     for doc in documents:
-        per_graph: dict[str, int] = {}
-        for quad in doc.quads:
-            graphs.setdefault(quad.graph_name.value, []).append(quad)
-            per_graph[quad.graph_name.value] = per_graph.get(quad.graph_name.value, 0) + 1
-        if doc.validate:
-            checked.extend(doc.quads)
+        per_graph = doc.graphs() or {doc.graph: 0}  # an empty document still empties (or creates) its graph
+        for g, n in per_graph.items():
+            graphs.setdefault(g, GraphQuads(g)).parts.append((doc.data, n))
         records += [LoadRecord(g, doc.name, doc.sha256, n) for g, n in per_graph.items()]
-        if not per_graph:  # an empty document still empties (or creates) its graph
-            graphs.setdefault(doc.graph, [])
-            records.append(LoadRecord(doc.graph, doc.name, doc.sha256, 0))
     _step(progress, "validate", 0, 1)
-    report = validate_quads(checked, store, profiles, replacing=[] if append else list(graphs))
+    checked = [doc for doc in documents if doc.validate]
+    report = validate_staged(_together(checked), store, profiles, replacing=[] if append else list(graphs))
     report.files = [doc.name for doc in documents]
     _step(progress, "validate", 1, 1)
     if not report.conforms:
         raise NonConformantData(report)
     _step(progress, "commit", 0, 1)
-    store.commit(graphs, records, replace=not append)
+    store.commit(dict(graphs), records, replace=not append)
     _step(progress, "commit", 1, 1)
-    return LoadResult(report, {g: len(q or []) for g, q in graphs.items()}, append)
+    return LoadResult(report, {g: len(q) for g, q in graphs.items()}, append)
+
+
+def _together(documents: Sequence[Document]) -> ox.Store:
+    """One store holding every document to validate (a single document's own store as is)."""
+    if len(documents) == 1:
+        return documents[0].data
+    merged = ox.Store()
+    for doc in documents:
+        merged.extend(doc.data)
+    return merged
 
 
 def bundled_sources() -> list[Source]:
@@ -122,11 +152,15 @@ def init_store(store: GraphStore, progress: ProgressFn | None = None) -> LoadRes
     return submit(store, bundled_sources(), progress=progress)
 
 
-def _parse(source: Source, progress: ProgressFn | None) -> list[ox.Quad]:
+def _parse(source: Source, progress: ProgressFn | None) -> Document:
+    fmt = format_for(source.path)
     size = source.path.stat().st_size if source.path.exists() else 0
-    label = f"parse {source.path.name}"
-    callback = (lambda done: progress(label, done, size)) if progress else None
-    return parse_file(source.path, ox.NamedNode(source.graph), progress=callback)
+    _step(progress, f"parse {source.path.name}", 0, size)
+    staging = ox.Store()
+    load_into(staging, source.path, fmt, str(source.path), ox.NamedNode(source.graph),
+              base_iri=source.path.resolve().as_uri())
+    _step(progress, f"parse {source.path.name}", size, size)
+    return Document(source.graph, str(source.path), sha256_of(source.path), staging, source.validate)
 
 
 def _step(progress: ProgressFn | None, phase: str, done: int, total: int) -> None:

@@ -31,7 +31,7 @@ from .results import RDF_FORMATS, Serialized
 from .stacking import Stacking
 from .store import GraphStore, OxigraphStore, open_store
 from .update import UpdateResult, apply_update
-from .validate import validate_quads
+from .validate import validate_staged
 
 VALIDATION_GRAPH = "urn:mcgraph:submitted"
 T = TypeVar("T")
@@ -134,7 +134,7 @@ class GraphService:
     def validate(self, data: bytes, fmt: ox.RdfFormat, profiles: Sequence[str] = ()) -> ValidationReport:
         """Validate a document in the context of the store, without storing it."""
         doc = parse_document(data, fmt, VALIDATION_GRAPH, "request body")
-        report = validate_quads(doc.quads, self.store, profiles, replacing=[])
+        report = validate_staged(doc.data, self.store, profiles, replacing=[])
         report.files = ["request body"]
         return report
 
@@ -143,7 +143,7 @@ class GraphService:
                   profiles: Sequence[str] = ()) -> tuple[bool, LoadResult]:
         """Replace (or, with append, add to) one graph; returns whether the graph is new."""
         doc = parse_document(data, fmt, graph, f"HTTP {'POST' if append else 'PUT'}")
-        others = {q.graph_name.value for q in doc.quads} - {graph}
+        others = set(doc.graphs()) - {graph}
         if others:
             raise UsageError(f"the body names other graphs ({', '.join(sorted(others))}); send triples only")
         with self._write_lock:

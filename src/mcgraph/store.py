@@ -39,6 +39,14 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = dict[str, Term | None]  # variable name -> value (None when unbound)
 
 
+class QuadSource(Protocol):
+    """Quads to write into one graph: a list, or a view over a parsed document's store."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[ox.Quad]: ...
+
+
 class Reader(Protocol):
     """What read-only library functions need: rows and triples as plain, picklable values.
 
@@ -145,7 +153,7 @@ class GraphStore(ABC):
         return triples_of(self.query(sparql, substitutions))
 
     @abstractmethod
-    def commit(self, graphs: dict[str, list[ox.Quad] | None], records: list[LoadRecord], replace: bool) -> None:
+    def commit(self, graphs: dict[str, QuadSource | None], records: list[LoadRecord], replace: bool) -> None:
         """Write a whole submission atomically: every graph is replaced (or appended to, or dropped when
         mapped to None) or none is; the dataset version changes in the same transaction."""
 
@@ -281,7 +289,7 @@ class OxigraphStore(GraphStore):
             self._store.backup(str(target))
 
     # -- writing -------------------------------------------------------------------------
-    def commit(self, graphs: dict[str, list[ox.Quad] | None], records: list[LoadRecord], replace: bool) -> None:
+    def commit(self, graphs: dict[str, QuadSource | None], records: list[LoadRecord], replace: bool) -> None:
         """Write new graphs in place and stage the others, then finish with one update (one transaction).
 
         A graph mapped to None is dropped in the same transaction.
@@ -297,8 +305,8 @@ class OxigraphStore(GraphStore):
         done = False
         try:
             self._mark_pending(direct, token)
-            for g in direct:
-                self._write(ox.NamedNode(g), written[g], rename=False)
+            for g in direct:  # no transaction needed: the pending mark covers a partial write
+                self._write(ox.NamedNode(g), written[g], rename=False, bulk=True)
             for g, name in staging.items():
                 self._write_staging(name, written[g])
             self._store.update(_finish_update(staging, direct if replace else [], drops, catalog, replace, token))
@@ -340,13 +348,14 @@ class OxigraphStore(GraphStore):
             raise UnknownResource(f"no graph {graph}")
         self._store.update(f"DROP GRAPH <{graph}> ; {_forget_loads(graph)} ; {_bump_version()}")
 
-    def _write_staging(self, name: str, quads: list[ox.Quad]) -> None:
+    def _write_staging(self, name: str, quads: QuadSource) -> None:
         self._write(ox.NamedNode(name), quads, rename=True)
 
-    def _write(self, target: ox.NamedNode, quads: list[ox.Quad], rename: bool) -> None:
-        """Write quads into `target` (their own graph name is `target` unless `rename`)."""
+    def _write(self, target: ox.NamedNode, quads: QuadSource, rename: bool, bulk: bool = False) -> None:
+        """Write quads into `target` (their own graph name is `target` unless `rename`); with the bulk
+        loader when asked or when they are many."""
         batch = (ox.Quad(q.subject, q.predicate, q.object, target) for q in quads) if rename else quads
-        if len(quads) > _BULK_THRESHOLD:
+        if bulk or len(quads) > _BULK_THRESHOLD:
             self._store.bulk_extend(batch)
         else:
             self._store.extend(batch)

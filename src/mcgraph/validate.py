@@ -5,9 +5,17 @@ descriptions of the stored nodes it points to (two hops out, plus the siblings t
 framework or report with a submitted node), so the cost of a check grows with the submission.
 Results are kept for focus nodes the submission describes; findings about stored nodes are
 the business of the load that stored them.
+
+Two engines evaluate the shapes. The default, "sparql", compiles them to SPARQL queries
+(mcgraph.shacl_sparql) and runs them in an in-memory pyoxigraph store holding the submission (in
+its own graphs), the stored context and the ontology. "pyshacl" converts the same triples to an
+rdflib graph and runs pySHACL; it is the reference the SPARQL engine is tested against and is
+much slower on large submissions. Choose with `validate_quads(..., engine=...)`, or set the
+environment variable MCGRAPH_VALIDATOR=pyshacl (or =sparql) to change the default.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +30,7 @@ from .namespaces import MC, curie
 from .rdfio import parse_file
 from .report import SH, ValidationReport, ValidationResult
 from .resources import ontology_file, resource_dir
+from .shacl_sparql import validate_store
 from .store import GraphStore
 
 CONTEXT_HOPS = 2
@@ -30,6 +39,11 @@ CONTEXT_HOPS = 2
 _INVERSE_CONTEXT = ("http://www.w3.org/2004/02/skos/core#inScheme", MC + "establishedBy", MC + "qaSubject",
                     MC + "requiredComponent", MC + "isPartOf", MC + "hasPart")
 _BATCH = 400
+ENGINES = ("sparql", "pyshacl")
+ENGINE_VARIABLE = "MCGRAPH_VALIDATOR"
+_BULK = 10_000  # submissions this large go into the in-memory store with bulk_extend
+_CONTEXT_GRAPH = "urn:mcgraph:validation:context"
+_ONTOLOGY_GRAPH = "urn:mcgraph:validation:ontology"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -54,6 +68,21 @@ def shapes_graph(profiles: tuple[str, ...] = ()) -> Graph:
 @lru_cache(maxsize=1)
 def ontology_graph() -> Graph:
     return Graph().parse(ontology_file(), format="turtle")
+
+
+@lru_cache(maxsize=1)
+def ontology_quads() -> tuple[ox.Quad, ...]:
+    """The ontology, parsed once, in its own graph of the validation store."""
+    graph = ox.NamedNode(_ONTOLOGY_GRAPH)
+    return tuple(ox.Quad(t.subject, t.predicate, t.object, graph)
+                 for t in ox.parse(path=str(ontology_file()), format=ox.RdfFormat.TURTLE))
+
+
+def default_engine() -> str:
+    engine = os.environ.get(ENGINE_VARIABLE, "").strip().lower() or "sparql"
+    if engine not in ENGINES:
+        raise ValueError(f"{ENGINE_VARIABLE}={engine!r}: expected one of {', '.join(ENGINES)}")
+    return engine
 
 
 def to_rdflib(quads: Iterable[ox.Quad | ox.Triple]) -> Graph:
@@ -97,17 +126,92 @@ def validate_graph(data: Graph, profiles: Sequence[str] = (), focus: set | None 
 
 
 def validate_quads(quads: Sequence[ox.Quad], store: GraphStore | None = None, profiles: Sequence[str] = (),
-                   replacing: Sequence[str] = ()) -> ValidationReport:
-    """Validate a submission; `replacing` names graphs whose stored content the submission supersedes."""
+                   replacing: Sequence[str] = (), engine: str | None = None) -> ValidationReport:
+    """Validate a submission; `replacing` names graphs whose stored content the submission supersedes.
+
+    `engine` is "sparql" (the default) or "pyshacl"; None takes MCGRAPH_VALIDATOR, else "sparql".
+    """
+    if _engine(engine) == "pyshacl":
+        return _validate_pyshacl(quads, store, profiles, replacing)
+    data = ox.Store()
+    (data.bulk_extend if len(quads) >= _BULK else data.extend)(quads)
+    return validate_staged(data, store, profiles, replacing, engine="sparql")
+
+
+def validate_staged(data: ox.Store, store: GraphStore | None = None, profiles: Sequence[str] = (),
+                    replacing: Sequence[str] = (), engine: str | None = None) -> ValidationReport:
+    """Validate a submission held in an in-memory store (every graph of it is submitted data).
+
+    The SPARQL engine adds the stored context and the ontology to `data`, each in a graph of its
+    own, and removes them before returning.
+    """
+    if _engine(engine) == "pyshacl":
+        return _validate_pyshacl(list(data), store, profiles, replacing)
+    shapes_graph(tuple(profiles))  # an unknown profile fails before any work
+    graphs = submission_graphs(data)
+    report = ValidationReport(profiles=list(profiles), triples=_submitted_triples(data, graphs))
+    added = [ox.NamedNode(_CONTEXT_GRAPH), ox.NamedNode(_ONTOLOGY_GRAPH)]
+    try:
+        if store is not None:
+            described, referenced = _staged_nodes(data, graphs)
+            context = stored_context(store, described, referenced, exclude_graphs=replacing)
+            data.extend(ox.Quad(t.subject, t.predicate, t.object, added[0]) for t in context)
+        data.extend(ontology_quads())
+        report.results = validate_store(data, profiles, graphs)
+    finally:
+        for graph in added:
+            data.remove_graph(graph)
+    return report
+
+
+def _engine(engine: str | None) -> str:
+    engine = engine or default_engine()
+    if engine not in ENGINES:
+        raise ValueError(f"unknown validation engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    return engine
+
+
+def _validate_pyshacl(quads: Sequence[ox.Quad], store: GraphStore | None, profiles: Sequence[str],
+                      replacing: Sequence[str]) -> ValidationReport:
     data = to_rdflib(quads)
     subjects, submitted = set(data.subjects()), len(data)
     if store is not None:
-        context = stored_context(store, quads, exclude_graphs=replacing)
+        described = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
+        referenced = {q.object for q in quads if isinstance(q.object, ox.NamedNode)}
+        context = stored_context(store, described, referenced, exclude_graphs=replacing)
         if context:
             data += to_rdflib(context)
     report = validate_graph(data, profiles, focus=subjects)
     report.triples = submitted
     return report
+
+
+def submission_graphs(data: ox.Store) -> list[ox.NamedNode | ox.DefaultGraph]:
+    """The graphs of a staged submission, its default graph included when it holds triples."""
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [g for g in data.named_graphs() if isinstance(g, ox.NamedNode)]
+    if next(iter(data.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        graphs.append(ox.DefaultGraph())
+    return graphs
+
+
+def _submitted_triples(data: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> int:
+    """Distinct triples of the submission, graph names dropped (as pySHACL's graph counts them)."""
+    if not graphs:
+        return 0
+    query = ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" if len(graphs) == 1  # a graph has no duplicates
+             else "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+    rows = data.query(query, default_graph=graphs)
+    return int(next(iter(rows))["n"].value)
+
+
+def _staged_nodes(data: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> tuple[set, set]:
+    """IRIs the submission describes (subjects) and IRIs it references (objects)."""
+    def distinct(var: str, pattern: str) -> set:
+        rows = data.query(f"SELECT DISTINCT ?{var} WHERE {{ {pattern} FILTER(isIRI(?{var})) }}",
+                          default_graph=graphs)
+        return {row[var] for row in rows}
+
+    return distinct("s", "?s ?p ?o"), distinct("o", "?s ?p ?o")
 
 
 def validate_files(paths: Sequence[Path], store: GraphStore | None = None,
@@ -118,10 +222,10 @@ def validate_files(paths: Sequence[Path], store: GraphStore | None = None,
     return report
 
 
-def stored_context(store: GraphStore, quads: Sequence[ox.Quad], exclude_graphs: Sequence[str] = ()) -> list[ox.Triple]:
-    """Stored triples about the nodes a submission references (see the module docstring)."""
-    described = {q.subject for q in quads if isinstance(q.subject, ox.NamedNode)}
-    frontier = {q.object for q in quads if isinstance(q.object, ox.NamedNode)} - described
+def stored_context(store: GraphStore, described: set[ox.NamedNode], referenced: set[ox.NamedNode],
+                   exclude_graphs: Sequence[str] = ()) -> list[ox.Triple]:
+    """Stored triples about the nodes a submission describes or references (see the module docstring)."""
+    frontier = referenced - described
     frontier = {n for n in frontier if not n.value.startswith(MC)}  # terms come from the ontology
     found: list[ox.Triple] = []
     seen: set[ox.NamedNode] = set(described)
@@ -163,8 +267,14 @@ def _describe(store: GraphStore, nodes: Iterable[ox.NamedNode], exclude: Sequenc
     return triples
 
 
-def _subjects_pointing(store: GraphStore, nodes: Iterable[ox.NamedNode], predicate: str,
+def _subjects_pointing(store: GraphStore, nodes: set[ox.NamedNode], predicate: str,
                        exclude: Sequence[str]) -> set[ox.NamedNode]:
+    """Stored subjects with `predicate` to one of `nodes`: looked up in batches, or, when the store holds
+    fewer such triples than there are nodes (a large submission), read whole and filtered here."""
+    if _stored_count(store, predicate, exclude) < len(nodes):
+        rows = store.query(f"SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{predicate}> ?o }} "
+                           f"{_graph_filter(exclude)} FILTER(isIRI(?s)) }}")
+        return {r["s"] for r in rows if r["o"] in nodes}
     found: set[ox.NamedNode] = set()
     for batch in _batches(nodes):
         values = " ".join(str(n) for n in batch)
@@ -172,6 +282,12 @@ def _subjects_pointing(store: GraphStore, nodes: Iterable[ox.NamedNode], predica
                            f"GRAPH ?g {{ ?s <{predicate}> ?o }} {_graph_filter(exclude)} }}")
         found.update(r["s"] for r in rows if isinstance(r["s"], ox.NamedNode))
     return found
+
+
+def _stored_count(store: GraphStore, predicate: str, exclude: Sequence[str]) -> int:
+    rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s <{predicate}> ?o }} "
+                       f"{_graph_filter(exclude)} }}")
+    return int(next(iter(rows))["n"].value)
 
 
 # -- reading pySHACL's results graph ---------------------------------------------------------
