@@ -107,22 +107,32 @@ def http_latency(url: str, n: int) -> dict[str, list[float]]:
         return {"ask": timed(ask, n, WARMUP), "rest": timed(rest, n, WARMUP)}
 
 
-def load_worker(url: str, seconds: float, times: list[float], errors: list[int], path: str = "/sparql") -> None:
-    """One connection: send the cheap query until the deadline, recording each latency (ms)."""
-    with httpx.Client(base_url=url, timeout=30) as client:
+def load_worker(url: str, seconds: float, times: list[float], errors: list[int], path: str = "/sparql",
+                query: str = ASK, offset: int = 0) -> None:
+    """One connection: send the query until the deadline, recording each latency (ms).
+
+    A `query` containing "{n}" is a template: request i of this connection sends it with n = offset + i,
+    so that no two requests of a run carry the same text."""
+    distinct = "{n}" in query
+    with httpx.Client(base_url=url, timeout=60) as client:
         deadline = time.perf_counter() + seconds
+        i = 0
         while (t0 := time.perf_counter()) < deadline:
-            answer = client.get(path, params=ASK_PARAMS, headers=ASK_HEADERS)
+            text = query.replace("{n}", str(offset + i)) if distinct else query
+            i += 1
+            answer = client.get(path, params={"query": text}, headers=ASK_HEADERS)
             times.append((time.perf_counter() - t0) * 1000)
             if answer.status_code != 200:
                 errors.append(answer.status_code)
 
 
-def load_generator(url: str, connections: int, seconds: float, path: str = "/sparql") -> dict[str, float]:
+def load_generator(url: str, connections: int, seconds: float, path: str = "/sparql",
+                   query: str = ASK) -> dict[str, float]:
     """Run in a separate process: C threads, each with its own client, for a fixed time."""
     per_thread: list[list[float]] = [[] for _ in range(connections)]
     errors: list[int] = []
-    threads = [threading.Thread(target=load_worker, args=(url, seconds, per_thread[i], errors, path))
+    threads = [threading.Thread(target=load_worker,
+                                args=(url, seconds, per_thread[i], errors, path, query, i * 10_000_000))
                for i in range(connections)]
     t0 = time.perf_counter()
     for thread in threads:
@@ -134,13 +144,15 @@ def load_generator(url: str, connections: int, seconds: float, path: str = "/spa
     return {"rps": len(times) / wall, "requests": len(times), "errors": len(errors), **summary(times)}
 
 
-def throughput(url: str, connections: int, seconds: float, path: str = "/sparql") -> dict[str, float]:
-    """The cheap ASK sent to `url + path` by a load generator in its own (spawned) process."""
-    answer = httpx.get(url + path, params=ASK_PARAMS, headers=ASK_HEADERS, timeout=30)
+def throughput(url: str, connections: int, seconds: float, path: str = "/sparql",
+               query: str = ASK) -> dict[str, float]:
+    """`query` (the cheap ASK by default) sent to `url + path` by a load generator in its own (spawned) process."""
+    answer = httpx.get(url + path, params={"query": query.replace("{n}", "check")}, headers=ASK_HEADERS, timeout=60)
     answer.raise_for_status()
-    assert answer.json()["boolean"] is True, answer.text
+    if query == ASK:
+        assert answer.json()["boolean"] is True, answer.text
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        return pool.apply(load_generator, (url, connections, seconds, path))
+        return pool.apply(load_generator, (url, connections, seconds, path, query))
 
 
 # -- in-process ------------------------------------------------------------------------------------

@@ -412,3 +412,66 @@ def test_every_error_is_problem_json(client: TestClient) -> None:
     assert_problem(client.put("/graphs", params={"graph": NEW_GRAPH}, content=GOOD_TTL,
                               headers={**AUTH, "Content-Type": "application/x-nope"}), 415)
     assert_problem(client.get("/graphs"), 400)
+
+
+# -- the result cache ----------------------------------------------------------------------------
+def test_repeated_queries_follow_every_write(client: TestClient) -> None:
+    ask = f"ASK {{ GRAPH <{NEW_GRAPH}> {{ ?s ?p ?o }} }}"
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{NEW_GRAPH}> {{ ?s ?p ?o }} }}"
+
+    def answers() -> tuple[bool, str]:
+        boolean = client.get("/sparql", params={"query": ask}).json()["boolean"]
+        rows = client.get("/sparql", params={"query": count}, headers={"Accept": "text/csv"}).text
+        return boolean, rows.split()[-1]
+
+    assert answers() == answers() == (False, "0")  # the second pair comes from the cache
+    assert put(client, GOOD_TTL).status_code == 201
+    assert answers() == (True, "1")
+    headers = {**AUTH, "Content-Type": "application/sparql-update"}
+    insert = f'INSERT DATA {{ GRAPH <{NEW_GRAPH}> {{ <https://example.org/y> rdfs:label "y" }} }}'
+    assert client.post("/update", content=insert, headers=headers).status_code == 204
+    assert answers() == (True, "2")
+    assert client.delete("/graphs", params={"graph": NEW_GRAPH}, headers=AUTH).status_code == 204
+    assert answers() == (False, "0")
+
+
+def test_the_cache_keeps_formats_and_datasets_apart(client: TestClient) -> None:
+    query = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
+    as_json = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    as_csv = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert as_json.headers["content-type"].startswith("application/sparql-results+json")
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"}).text == as_csv.text
+    graph = as_json.json()["results"]["bindings"][0]["g"]["value"]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    whole = client.get("/sparql", params={"query": count}).json()["results"]["bindings"][0]["n"]["value"]
+    one = client.get("/sparql", params={"query": count, "default-graph-uri": graph}).json()
+    assert one["results"]["bindings"][0]["n"]["value"] != whole
+
+
+def test_refusals_are_never_cached(client: TestClient) -> None:
+    service_query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    for _ in range(3):
+        assert_problem(client.get("/sparql", params={"query": service_query}), 400)
+    service: GraphService = client.app.state.service
+    assert len(service._results) == 0
+
+
+def test_answers_that_change_with_every_evaluation_are_not_cached(client: TestClient) -> None:
+    service: GraphService = client.app.state.service
+    for query in ("SELECT (RAND() AS ?r) WHERE {}", "SELECT (now() AS ?t) WHERE {}",
+                  "SELECT (STRUUID () AS ?u) WHERE {}"):
+        assert client.get("/sparql", params={"query": query}).status_code == 200
+    assert len(service._results) == 0
+    assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+    assert len(service._results) == 1
+
+
+def test_a_304_keeps_its_cors_headers(client: TestClient) -> None:
+    origin = {"Origin": "https://tool.example"}
+    first = client.get("/sparql", params={"query": "ASK {}"}, headers=origin)
+    again = client.get("/sparql", params={"query": "ASK {}"},
+                       headers={**origin, "If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["access-control-allow-origin"] == "*"
+    assert "Accept" in again.headers["vary"]

@@ -11,7 +11,8 @@ import pytest
 
 from mcgraph.config import Settings
 from mcgraph.errors import QueryError, QueryTimeout
-from mcgraph.service import GraphService
+from mcgraph.guard import RefusedQuery
+from mcgraph.service import GraphService, LruCache
 from mcgraph.store import OxigraphStore
 
 G = "https://example.org/graph/pool"
@@ -100,3 +101,44 @@ def test_writes_reach_the_workers_and_old_snapshots_are_removed(service: GraphSe
         count(service)
     after = {p.name for p in service._snapshots.iterdir()}
     assert not before & after
+
+
+def test_the_time_limit_holds_for_a_repeated_query(service: GraphService) -> None:
+    for _ in range(2):  # a query that timed out is not remembered: the second run is stopped the same way
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            service.sparql(EXPENSIVE)
+        assert time.monotonic() - started < 2 * TIMEOUT
+    assert len(service._results) == 0
+
+
+def test_service_is_refused_every_time_through_the_pool(service: GraphService) -> None:
+    query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    for _ in range(2):
+        with pytest.raises(RefusedQuery) as refused:
+            service.sparql(query)
+        assert refused.value.reason == "service"
+
+
+def test_a_cached_answer_is_replaced_after_a_write(service: GraphService) -> None:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{EX}p> ?o }}"
+    assert service.sparql(query, "csv").body.split()[-1] == b"2000"
+    assert service.cached_sparql(query, "csv") is not None
+    service.put_graph(G, b"<https://example.org/s1> <https://example.org/p> \"only\" .", ox.RdfFormat.N_TRIPLES)
+    assert service.cached_sparql(query, "csv") is None
+    assert service.sparql(query, "csv").body.split()[-1] == b"1"
+
+
+def test_the_result_cache_is_bounded() -> None:
+    cache = LruCache(entries=2, max_bytes=100, max_item=60)
+    cache.put("a", 1, 10)
+    cache.put("b", 2, 10)
+    cache.get("a")
+    cache.put("c", 3, 10)  # over two entries: the least recently used goes
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
+    cache.put("big", 4, 61)  # over one item's limit: never kept
+    assert cache.get("big") is None
+    cache.put("d", 5, 55)
+    cache.put("e", 6, 50)  # over the bytes: the oldest go until it fits
+    assert len(cache) == 1 and cache.get("e") == 6
+    assert LruCache(0, 100, 100).get("x") is None

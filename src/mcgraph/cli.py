@@ -619,8 +619,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to liste
               f"{'need the bearer token' if settings.token else 'disabled (no MCGRAPH_TOKEN)'}; "
               f"http://{host}:{port}/sparql", highlight=False)
     # the HTTP shell is the mcgraph_api package; named here, not imported by the library
+    # no access log (formatting it costs more than a cached answer); uvicorn takes httptools and uvloop
+    # when they are installed (dependencies on Linux and macOS)
     uvicorn.run("mcgraph_api:create_app", factory=True, host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=5)
+                access_log=False, timeout_graceful_shutdown=5)
 
 
 @app.command()

@@ -179,11 +179,16 @@ class WorkerPool(Executor):
             worker = self._idle.get(timeout=self._timeout)
         except queue.Empty:
             raise ServerBusy(f"all {self.size} query workers stayed busy for {self._timeout:g} s") from None
+        held = worker.snapshot
         try:
             status, payload = self._exchange(worker, task)
         finally:
-            self._idle.put(self._replace_if_dead(worker))
-            self._drop_unused_snapshots()
+            fresh = self._replace_if_dead(worker)
+            self._idle.put(fresh)
+            # a snapshot can only have become unused if this worker left one (moved on, or died)
+            # or a write made a newer one current while it ran
+            if fresh is not worker or held != worker.snapshot or worker.snapshot != self._snapshot:
+                self._drop_unused_snapshots()
         if status == "error":
             raise payload
         return payload

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -34,7 +36,50 @@ from .update import UpdateResult, apply_update
 from .validate import validate_staged
 
 VALIDATION_GRAPH = "urn:mcgraph:submitted"
+GUARD_CACHE_MAX_TEXT = 64 * 1024  # longer query texts are checked every time
 T = TypeVar("T")
+_MISSING = object()
+# functions whose value differs from one evaluation to the next: such answers are never cached
+# (a match inside a string or an IRI only costs a cache miss)
+_VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+class LruCache:
+    """A bounded, thread-safe LRU map: at most `entries` items and `max_bytes` in all, none over `max_item`."""
+
+    def __init__(self, entries: int, max_bytes: int, max_item: int) -> None:
+        self._entries, self._max_bytes, self._max_item = entries, max_bytes, max_item
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return default
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        if self._entries <= 0 or size > self._max_item:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while len(self._items) > self._entries or self._bytes > self._max_bytes:
+                self._bytes -= self._items.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class GraphService:
@@ -47,6 +92,9 @@ class GraphService:
         self._version = store.version()
         self._names: tuple[str, set[str]] | None = None
         self._cache: dict[tuple[str, str], Any] = {}
+        self._results = LruCache(settings.result_cache_entries, settings.result_cache_bytes,
+                                 settings.result_cache_bytes // 16)
+        self._verdicts = LruCache(1024, 16 * 1024 * 1024, GUARD_CACHE_MAX_TEXT)
         self.executor: Executor = (WorkerPool(self._new_snapshot(), settings.query_workers, settings.query_timeout)
                                    if pool else InlineExecutor(store))
 
@@ -103,13 +151,38 @@ class GraphService:
 
     def sparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Serialized:
-        own_dataset = check_query(text, self.guard_limits, self.graph_names)
+        """A protocol query: guarded, evaluated by the executor, answered from the result cache when it may be."""
+        version = self._version  # read first: a write publishes its version only once readers see its snapshot
+        key = _result_key(version, text, solutions_format, graph_format, default_graphs, named_graphs)
+        hit = self._results.get(key)
+        if hit is not None:
+            return hit
+        own_dataset = self._checked(text, version)
         check_dataset_iris([*(default_graphs or []), *(named_graphs or [])], self.guard_limits, self.graph_names())
         if own_dataset and not (default_graphs or named_graphs):  # protocol parameters win over FROM
             default_graphs, named_graphs = own_dataset
         limits = ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes)
         dataset = (default_graphs, named_graphs) if default_graphs or named_graphs else (None, None)
-        return self.executor.sparql(SparqlTask(text, solutions_format, graph_format, *dataset, limits))
+        result = self.executor.sparql(SparqlTask(text, solutions_format, graph_format, *dataset, limits))
+        if not _VOLATILE.search(text):
+            self._results.put(key, result, len(result.body) + len(text))
+        return result
+
+    def cached_sparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
+                      default_graphs: list[str] | None = None,
+                      named_graphs: list[str] | None = None) -> Serialized | None:
+        """The answer `sparql` would give from its result cache, or None: no evaluation, no waiting."""
+        return self._results.get(_result_key(self._version, text, solutions_format, graph_format, default_graphs,
+                                             named_graphs))
+
+    def _checked(self, text: str, version: str) -> tuple[list[str], list[str]] | None:
+        """check_query, its verdict on a passing text kept per dataset version (FROM depends on the graphs)."""
+        key = (version, text)
+        verdict = self._verdicts.get(key, _MISSING)
+        if verdict is _MISSING:
+            verdict = check_query(text, self.guard_limits, self.graph_names)
+            self._verdicts.put(key, verdict, len(text))
+        return verdict  # type: ignore[return-value]
 
     def run_canned(self, text: str, substitutions: dict[str, Any], solutions_format: str = "json",
                    graph_format: str = "turtle") -> Serialized:
@@ -171,9 +244,14 @@ class GraphService:
         return result
 
     def _after_write(self) -> None:
-        self._version = self.store.version()
+        version = self.store.version()
         if isinstance(self.executor, WorkerPool):
             self.executor.refresh(self._new_snapshot())
+        # published after the workers have the new snapshot: what is cached under a version was read at
+        # that version or later, never earlier
+        self._version = version
+        self._results.clear()
+        self._verdicts.clear()
 
     def _new_snapshot(self) -> Path:
         path = self._snapshots / f"{SNAPSHOT_PREFIX}{next(self._counter)}"
@@ -184,6 +262,11 @@ class GraphService:
         self.executor.close()
         self.store.close()
         shutil.rmtree(self._snapshots, ignore_errors=True)
+
+
+def _result_key(version: str, text: str, solutions_format: str, graph_format: str,
+                default_graphs: list[str] | None, named_graphs: list[str] | None) -> tuple[Any, ...]:
+    return version, text, solutions_format, graph_format, tuple(default_graphs or ()), tuple(named_graphs or ())
 
 
 def _snapshot_dir(store: OxigraphStore) -> Path:

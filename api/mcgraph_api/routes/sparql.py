@@ -59,8 +59,10 @@ async def _answer(request: Request, service: GraphService, params: dict[str, lis
     if len(queries) != 1:
         raise UsageError(f"exactly one query is expected; got {len(queries)}")
     solutions, graph = result_formats(request.headers.get("accept"), _one(params, "format"))
-    result = await run_in_threadpool(service.sparql, queries[0], solutions, graph,
-                                     params.get("default-graph-uri"), params.get("named-graph-uri"))
+    args = (queries[0], solutions, graph, params.get("default-graph-uri"), params.get("named-graph-uri"))
+    # an answer already in the result cache is sent from the event loop; anything else may wait
+    # for a worker, so it goes to a thread
+    result = service.cached_sparql(*args) or await run_in_threadpool(service.sparql, *args)
     headers = {"Vary": "Accept"}
     if result.truncated:
         headers["Mcgraph-Results-Truncated"] = result.truncated
