@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+import mcgraph.queries
 from mcgraph.errors import UnknownResource, UsageError
-from mcgraph.queries import bind, expand_iri, find_query, parse_query_file, run, serialize_results
+from mcgraph.queries import bind, catalogue, expand_iri, find_query, parse_query_file, run, serialize_results
 from mcgraph.store import OxigraphStore
 
 G = "https://example.org/g"
@@ -109,3 +111,16 @@ def test_unknown_query_name(tmp_path: Path) -> None:
 
 def test_find_query_accepts_a_file(query_file: Path) -> None:
     assert find_query(str(query_file)).name == "things"
+
+
+def test_the_catalogue_is_parsed_once_and_again_when_a_file_changes(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "one.rq").write_text("#+ title: First\nSELECT * WHERE { ?s ?p ?o }\n")
+    monkeypatch.setattr(mcgraph.queries, "resource_dir", lambda name: tmp_path)
+    first = catalogue()
+    assert catalogue()["one"] is first["one"]  # cached: the same parsed object
+    (tmp_path / "one.rq").write_text("#+ title: Second\nSELECT * WHERE { ?s ?p ?o }\n")
+    stat = (tmp_path / "one.rq").stat()
+    os.utime(tmp_path / "one.rq", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    (tmp_path / "two.rq").write_text("ASK {}\n")
+    assert catalogue()["one"].title == "Second" and set(catalogue()) == {"one", "two"}

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -78,8 +79,14 @@ def _parse_param(spec: str, path: Path, line: int) -> Param:
 
 
 def catalogue() -> dict[str, CannedQuery]:
-    """Every bundled query by name."""
-    return {q.name: q for q in map(parse_query_file, sorted(resource_dir("queries").glob("*.rq")))}
+    """Every bundled query by name (files are parsed again only when one is added, removed or changed)."""
+    files = tuple((path, path.stat().st_mtime_ns) for path in sorted(resource_dir("queries").glob("*.rq")))
+    return dict(_parsed(files))
+
+
+@lru_cache(maxsize=4)
+def _parsed(files: tuple[tuple[Path, int], ...]) -> tuple[tuple[str, CannedQuery], ...]:
+    return tuple((q.name, q) for q in (parse_query_file(path) for path, _ in files))
 
 
 def find_query(name_or_path: str) -> CannedQuery:

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from mcgraph import browse
 from mcgraph.errors import UnknownResource
 from mcgraph.namespaces import ID
-from mcgraph.queries import CannedQuery, bind, catalogue, find_query
+from mcgraph.queries import CannedQuery, bind, catalogue
 from mcgraph.report import to_dict, to_turtle
 from mcgraph.service import GraphService
 from mcgraph.validate import available_profiles
@@ -128,9 +128,9 @@ def _query_info(q: CannedQuery) -> QueryInfo:
             summary="Run a canned query; parameters as ?name=value; any SPARQL result format")
 async def run_query(name: str, request: Request, format: str | None = None,
                     service: GraphService = Depends(get_service)) -> Response:
-    if name not in catalogue():
+    query = catalogue().get(name)
+    if query is None:
         raise UnknownResource(f"no query named {name!r}; see /queries")
-    query = find_query(name)
     values = {k: v for k, v in request.query_params.items() if k != "format"}
     bound = bind(query, values)
     solutions, graph = result_formats(request.headers.get("accept"), format)
