@@ -1,6 +1,7 @@
 """Shared fixtures: stores (in memory, and on disk in a temp dir) and the bundled graph."""
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import subprocess
@@ -121,3 +122,12 @@ def bundled_with(*fixtures: Path) -> OxigraphStore:
     init_store(store)
     load_files(store, list(fixtures))
     return store
+
+
+def bench_generator():
+    """bench/generate.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module

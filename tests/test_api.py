@@ -355,6 +355,82 @@ def test_canned_queries_catalogue_and_runs_in_any_format(client: TestClient) -> 
     assert_problem(client.get("/queries/levels-of-framework", params={"nope": "1"}), 400)
 
 
+AQF = {"framework": "id:framework/aqf"}  # levels-of-framework: the ten AQF levels in rank order
+
+
+def _next(response) -> str | None:
+    """The URL of the rel="next" Link, or None."""
+    link = response.headers.get("link")
+    if link is None:
+        return None
+    assert link.startswith("<") and link.endswith('>; rel="next"'), link
+    return link[1:link.index(">")]
+
+
+def _levels(response) -> list[str]:
+    return [b["level"]["value"] for b in response.json()["results"]["bindings"]]
+
+
+def test_canned_query_pages_follow_the_link_to_the_end(client: TestClient) -> None:
+    whole = _levels(client.get("/queries/levels-of-framework", params=AQF))
+    assert len(whole) == 10
+    url: str | None = "/queries/levels-of-framework?framework=id%3Aframework%2Faqf&limit=4"
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        pages.append(_levels(response))
+        url = _next(response)
+    assert [len(page) for page in pages] == [4, 4, 2]
+    assert [level for page in pages for level in page] == whole
+    second = client.get("/queries/levels-of-framework", params={**AQF, "limit": 4, "offset": 4})
+    assert _next(second) == "/queries/levels-of-framework?framework=id%3Aframework%2Faqf&limit=4&offset=8"
+
+
+def test_a_full_last_page_links_to_an_empty_one(client: TestClient) -> None:
+    full = client.get("/queries/levels-of-framework", params={**AQF, "limit": 5, "offset": 5})
+    assert len(_levels(full)) == 5 and "offset=10" in _next(full)
+    empty = client.get(_next(full))
+    assert empty.status_code == 200 and _levels(empty) == [] and _next(empty) is None
+    assert _next(client.get("/queries/levels-of-framework", params={**AQF, "limit": 0})) is None
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv", "xml"])
+def test_the_next_link_keeps_the_format_and_counts_rows_in_it(client: TestClient, fmt: str) -> None:
+    page = client.get("/queries/levels-of-framework", params={**AQF, "format": fmt, "limit": 3, "offset": 2})
+    assert page.status_code == 200
+    assert _next(page) == f"/queries/levels-of-framework?framework=id%3Aframework%2Faqf&format={fmt}&limit=3&offset=5"
+    last = client.get("/queries/levels-of-framework", params={**AQF, "format": fmt, "limit": 3, "offset": 8})
+    assert last.status_code == 200 and _next(last) is None  # 2 rows: the end
+    assert _next(client.get("/queries/levels-of-framework", params={**AQF, "format": fmt, "limit": 11})) is None
+
+
+def test_a_page_holds_1000_rows_by_default_or_the_row_cap_when_lower(bundled_store_copy: OxigraphStore) -> None:
+    with make_client(bundled_store_copy) as c:
+        assert _next(c.get("/queries/micro-credentials")) is None  # fewer than 1000
+    with make_client(bundled_store_copy, max_result_rows=3) as c:
+        response = c.get("/queries/levels-of-framework", params=AQF)
+        assert len(_levels(response)) == 3 and "truncated" not in str(response.headers).lower()
+        assert _next(response).endswith("framework=id%3Aframework%2Faqf&offset=3")
+        body = assert_problem(c.get("/queries/levels-of-framework", params={**AQF, "limit": 4}), 400)
+        assert "at most 3" in body["detail"]
+        assert len(_levels(c.get("/queries/levels-of-framework", params={**AQF, "limit": 3}))) == 3
+
+
+def test_a_page_cut_by_the_byte_cap_links_to_the_rows_it_left_out(bundled_store_copy: OxigraphStore) -> None:
+    with make_client(bundled_store_copy, max_result_bytes=600) as c:
+        response = c.get("/queries/levels-of-framework", params={**AQF, "format": "csv", "limit": 10})
+        assert response.headers["mcgraph-results-truncated"] == "bytes"
+        kept = len(list(csv.DictReader(io.StringIO(response.text))))
+        assert 0 < kept < 10 and _next(response).endswith(f"&offset={kept}")
+
+
+@pytest.mark.parametrize("params", [{"limit": -1}, {"offset": -1}, {"limit": "ten"}, {"offset": "1; DROP ALL"},
+                                    {"offset": 2**64}])
+def test_bad_limits_and_offsets_are_refused(client: TestClient, params: dict) -> None:
+    assert_problem(client.get("/queries/levels-of-framework", params={**AQF, **params}), 400)
+
+
 def test_validate_without_storing(client: TestClient) -> None:
     good = client.post("/validate", content=GOOD_TTL, headers={"Content-Type": "text/turtle"})
     assert good.status_code == 200 and good.json()["conforms"] is True

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, bench_generator
 from mcgraph.rdfio import parse_file
 from mcgraph.validate import validate_quads
 
@@ -18,15 +17,7 @@ MC = "https://w3id.org/mcgraph/ns#"
 ID = "https://w3id.org/mcgraph/id/"
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _generator()
+generate = bench_generator()
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT
+from conftest import FIXTURES, ROOT, bench_generator
 from mcgraph.queries import CannedQuery, parse_query_file, run, term_text
 from mcgraph.store import OxigraphStore
 
@@ -286,3 +287,129 @@ def test_stacking_contributors(bundled_store: OxigraphStore) -> None:
     assert {r["qualification"] for r in found} == {default.replace("id:", ID, 1)}
     assert all(r["relation"] for r in found)
     assert any(r["credits"] for r in found)
+
+
+# -- the register-scale queries: streamed in store order, same answers as their sorted versions ----------
+# tests/fixtures/queries-sorted/ holds these three queries as they were with a top-level ORDER BY (and,
+# for credentials-without-valid-qa, GROUP BY): the reference their rewritten versions must agree with.
+SORTED = FIXTURES / "queries-sorted"
+STREAMED = ("micro-credentials", "credits-in-notional-hours", "credentials-without-valid-qa")
+EX = "https://example.org/"
+EDGE_CASES = f"""
+@prefix mc: <{MC}> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix ex: <{EX}> .
+ex:joint a mc:MicroCredential ; dct:title "Joint" ; mc:awardingBody ex:uni-a, ex:uni-b .
+ex:qa-a1 mc:qaSubject ex:uni-a ; mc:validFrom "2020-01-01"^^xsd:date ; mc:validUntil "2030-01-01"^^xsd:date ;
+    mc:decision "accredited" .
+ex:qa-a2 mc:qaSubject ex:uni-a ; mc:validFrom "2021-01-01"^^xsd:date ; mc:decision "re-accredited" .
+ex:qa-b1 mc:qaSubject ex:uni-b ; mc:decision "refused" .
+ex:qa-j1 mc:qaSubject ex:joint ; mc:validUntil "2024-12-31"^^xsd:date .
+ex:qa-j2 mc:qaSubject ex:joint ; mc:validFrom "2023-01-01"^^xsd:date ; mc:validUntil "2024-12-31"^^xsd:date .
+ex:qa-j3 mc:qaSubject ex:joint ; mc:validFrom "2025-06-01"^^xsd:date ; mc:validUntil "2027-01-01"^^xsd:date ;
+    mc:decision "Not accredited" .
+ex:untitled a mc:Qualification ; mc:awardingBody ex:uni-b .
+ex:lonely a mc:MicroCredential ; dct:title "Lonely" ; mc:illustrative true .
+ex:valid a mc:MicroCredential, mc:Qualification ; dct:title "Valid" ; mc:awardingBody ex:uni-b .
+ex:qa-v mc:qaSubject ex:valid ; mc:validFrom "2020-01-01"^^xsd:date ; mc:validUntil "2030-12-31"^^xsd:date ;
+    mc:decision "approved" .
+ex:bilingual a mc:MicroCredential ; dct:title "Zeta"@en, "Alpha"@fr ; mc:awardingBody ex:uni-a .
+"""
+DATES = ("2026-01-01", "2019-06-01", "2024-12-31", "2031-01-01")
+
+
+@pytest.fixture(scope="module")
+def varied_store(bundled_nquads: bytes, tmp_path_factory: pytest.TempPathFactory) -> OxigraphStore:
+    """The bundled data, 300 generated micro-credentials and the edge cases above, each in a graph of its own."""
+    generated = tmp_path_factory.mktemp("generated") / "mc-300.ttl"
+    bench_generator().generate(generated, 300, seed=3)
+    store = OxigraphStore("memory")
+    store._store.load(bundled_nquads, ox.RdfFormat.N_QUADS)
+    store._store.load(path=generated, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EX + "generated"))
+    store._store.load(EDGE_CASES, ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(EX + "edge-cases"))
+    yield store
+    store.close()
+
+
+def sorted_rows(store: OxigraphStore, name: str, **params: str) -> list[dict[str, str]]:
+    result = run(store, parse_query_file(SORTED / f"{name}.rq"), params)
+    names = [v.value for v in result.variables]
+    return [{n: term_text(solution[n]) for n in names} for solution in result]
+
+
+def as_set(found: list[dict[str, str]]) -> set[tuple[tuple[str, str], ...]]:
+    return {tuple(sorted(r.items())) for r in found}
+
+
+@pytest.mark.parametrize("name", STREAMED)
+def test_register_scale_queries_neither_sort_nor_group_at_the_top_level(name: str) -> None:
+    text = "\n".join(line.split("#")[0] for line in (QUERY_DIR / f"{name}.rq").read_text().splitlines())
+    assert not re.search(r"\b(ORDER|GROUP)\s+BY\b", text, re.I), "a page would wait for every credential"
+    assert "rows come in store order" in query(name).description.lower()
+
+
+@pytest.mark.parametrize("name,params", [
+    ("micro-credentials", {}), ("micro-credentials", {"field": "0613"}),
+    ("micro-credentials", {"provider": "id:org/example-polytechnic-nz"}), ("credits-in-notional-hours", {}),
+    ("credits-in-notional-hours", {"credential": "id:credential/nz-data-fundamentals"}),
+])
+def test_streamed_lists_hold_the_rows_of_their_sorted_versions(varied_store: OxigraphStore, name: str,
+                                                               params: dict[str, str]) -> None:
+    found = rows(varied_store, name, **params)
+    assert len(found) > (0 if params else 300)
+    assert as_set(found) == as_set(sorted_rows(varied_store, name, **params))
+    assert len(found) == len(sorted_rows(varied_store, name, **params))
+
+
+def _per_credential(found: list[dict[str, str]], split_bodies: bool) -> dict[tuple[str, str, str], tuple]:
+    """(credential, kind, illustrative) -> (title, awarding bodies, last valid-until, provider QA valid)."""
+    groups: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for r in found:
+        groups[(r["credential"], r["kind"], r["illustrative"])].append(r)
+    answer = {}
+    for key, group in groups.items():
+        facts = {(r["title"], r["lastQaValidUntil"], r["providerQaValid"]) for r in group}
+        assert len(facts) == 1, (key, facts)  # one answer per credential, whatever the row
+        bodies = [b for r in group for b in (r["awardingBodies"].split() if split_bodies else [r["awardingBodies"]])]
+        if not split_bodies:
+            assert len(group) == max(len(set(bodies) - {""}), 1), (key, group)  # one row per awarding body
+        answer[key] = (*facts.pop(), frozenset(bodies) - {""})
+    return answer
+
+
+@pytest.mark.parametrize("at", DATES)
+def test_credentials_without_valid_qa_answer_as_the_grouped_version(varied_store: OxigraphStore, at: str) -> None:
+    found = rows(varied_store, "credentials-without-valid-qa", at=at)
+    before = sorted_rows(varied_store, "credentials-without-valid-qa", at=at)
+    bilingual = (EX + "bilingual", MC + "MicroCredential", "")
+    assert {r["title"] for r in found if r["credential"] == bilingual[0]} == {"Alpha"}  # one title, the first
+    new, old = _per_credential(found, split_bodies=False), _per_credential(before, split_bodies=True)
+    assert old.pop(bilingual)[0] in ("Alpha", "Zeta") and new.pop(bilingual)
+    assert new == old and len(new) > 200
+    if at == DATES[0]:  # data that tells the answers apart
+        assert {v[2] for v in new.values()} == {"true", "false"}
+        assert any(v[1] for v in new.values()) and any(len(v[3]) > 1 for v in new.values())
+
+
+def test_credentials_without_valid_qa_edge_cases(varied_store: OxigraphStore) -> None:
+    def facts(at: str) -> dict[str, list[tuple[str, ...]]]:
+        found = defaultdict(list)
+        for r in rows(varied_store, "credentials-without-valid-qa", at=at):
+            if r["credential"].startswith(EX):
+                found[r["credential"].removeprefix(EX)].append(
+                    (r["kind"].removeprefix(MC), r["awardingBodies"].removeprefix(EX), r["lastQaValidUntil"],
+                     r["providerQaValid"]))
+        return {k: sorted(v) for k, v in found.items()}
+
+    assert facts("2026-01-01") == {
+        "joint": [("MicroCredential", "uni-a", "2027-01-01", "true"),
+                  ("MicroCredential", "uni-b", "2027-01-01", "true")],
+        "untitled": [("Qualification", "uni-b", "", "false")],
+        "lonely": [("MicroCredential", "", "", "false")],
+        "bilingual": [("MicroCredential", "uni-a", "", "true")],
+    }
+    in_2024 = facts("2024-12-31")
+    assert "joint" not in in_2024 and "valid" not in in_2024  # decisions valid on their last day
+    in_2031 = facts("2031-01-01")
+    assert in_2031["valid"] == [("MicroCredential", "uni-b", "2030-12-31", "false"),
+                                ("Qualification", "uni-b", "2030-12-31", "false")]
+    assert in_2031["joint"][0][3] == "true"  # uni-a's open-ended re-accreditation

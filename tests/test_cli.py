@@ -64,6 +64,25 @@ def test_query_from_a_file(initialised: Path, tmp_path: Path) -> None:
     assert int(result.stdout.splitlines()[1]) > 100
 
 
+def test_query_gives_one_page_with_limit_and_offset(initialised: Path, tmp_path: Path) -> None:
+    def levels(*paging: str) -> list[str]:
+        result = mcgraph("query", "levels-of-framework", "-p", "framework=id:framework/aqf", "--format", "csv",
+                         *paging, store=initialised)
+        assert result.returncode == 0, result.stderr
+        return [row["level"] for row in csv.DictReader(io.StringIO(result.stdout))]
+
+    every = levels()
+    assert len(every) == 10
+    assert levels("--limit", "3", "--offset", "2") == every[2:5]
+    assert levels("--offset", "8") == every[8:]
+    refused = mcgraph("query", "levels-of-framework", "--limit", "-1", store=initialised)
+    assert refused.returncode == 2 and "limit must be a non-negative integer" in refused.stderr
+    path = tmp_path / "first.rq"
+    path.write_text("#+ title: First level\nSELECT ?l WHERE { ?l a mc:Level } LIMIT 1\n")
+    refused = mcgraph("query", str(path), "--limit", "5", store=initialised)
+    assert refused.returncode == 2 and "already has LIMIT" in refused.stderr
+
+
 def test_queries_lists_the_catalogue(initialised: Path) -> None:
     out = mcgraph("queries", store=initialised).stdout
     for path in (ROOT / "queries").glob("*.rq"):

@@ -8,7 +8,16 @@ import pytest
 
 import mcgraph.queries
 from mcgraph.errors import UnknownResource, UsageError
-from mcgraph.queries import bind, catalogue, expand_iri, find_query, parse_query_file, run, serialize_results
+from mcgraph.queries import (
+    bind,
+    catalogue,
+    expand_iri,
+    find_query,
+    paged,
+    parse_query_file,
+    run,
+    serialize_results,
+)
 from mcgraph.store import OxigraphStore
 
 G = "https://example.org/g"
@@ -124,3 +133,95 @@ def test_the_catalogue_is_parsed_once_and_again_when_a_file_changes(tmp_path: Pa
     os.utime(tmp_path / "one.rq", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     (tmp_path / "two.rq").write_text("ASK {}\n")
     assert catalogue()["one"].title == "Second" and set(catalogue()) == {"one", "two"}
+
+
+# -- paging ---------------------------------------------------------------------------------------------
+THINGS = "SELECT ?s ?kind WHERE { ?s a ?kind }"
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+@pytest.fixture()
+def ten_things(memory_store: OxigraphStore, tmp_path: Path) -> tuple[OxigraphStore, Path]:
+    """Ten things of one class, and a query file listing them (parameter `kind`)."""
+    kind = ox.NamedNode("https://example.org/Thing")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    memory_store.commit({G: [ox.Quad(ox.NamedNode(f"https://example.org/t{i}"), rdf_type, kind, ox.NamedNode(G))
+                             for i in range(10)]}, [], replace=True)
+    path = tmp_path / "things.rq"
+    path.write_text(f"#+ title: Things\n#+ param: kind iri = {kind.value} -- the class\n{THINGS}\n# the end")
+    return memory_store, path
+
+
+def _subjects(store: OxigraphStore, path: Path, limit: int | None = None, offset: int = 0) -> list[str]:
+    return [row["s"].value for row in run(store, parse_query_file(path), {}, limit, offset)]
+
+
+def test_pages_are_slices_of_the_whole_in_one_order(ten_things: tuple[OxigraphStore, Path]) -> None:
+    store, path = ten_things
+    every = _subjects(store, path)
+    assert len(every) == 10
+    assert _subjects(store, path, 4) == every[:4]
+    assert _subjects(store, path, 4, 8) == every[8:]
+    assert _subjects(store, path, None, 3) == every[3:]
+    assert _subjects(store, path, 0) == []
+    assert _subjects(store, path, 5, 10) == []
+    pages = [_subjects(store, path, 3, offset) for offset in range(0, 10, 3)]
+    assert [s for page in pages for s in page] == every
+
+
+def test_paging_appends_one_clause_of_integers_on_a_line_of_its_own() -> None:
+    assert paged(THINGS) == THINGS  # nothing asked, nothing changed
+    assert paged(THINGS, 0, 0).endswith("}\nLIMIT 0\n")
+    assert paged(THINGS, 5, 20).endswith("}\nLIMIT 5 OFFSET 20\n")
+    assert paged(THINGS, None, 7).endswith("}\nOFFSET 7\n")
+    assert paged(THINGS + " # LIMIT 3", 5) == THINGS + " # LIMIT 3\nLIMIT 5\n"  # a final comment stays one
+
+
+@pytest.mark.parametrize("limit,offset", [(-1, 0), (1, -1), ("10", 0), (1, "0; DROP ALL"), (2.0, 0), (True, 0),
+                                          (1, None), (1, 2**64)])
+def test_invalid_limits_and_offsets_are_refused(limit: object, offset: object) -> None:
+    with pytest.raises(UsageError, match="must be a non-negative integer"):
+        paged(THINGS, limit, offset)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("tail", ["LIMIT 3", "limit 3 offset 1", "OFFSET 2"])
+def test_a_query_already_ending_in_limit_or_offset_is_refused_for_paging(tail: str) -> None:
+    text = f"{THINGS}\n{tail}\n"
+    assert paged(text) == text  # it still runs whole
+    with pytest.raises(UsageError, match="already has (LIMIT|OFFSET)"):
+        paged(text, 10)
+    with pytest.raises(UsageError, match="already has"):
+        paged(text, None, 5)
+
+
+def test_limits_in_subqueries_strings_comments_and_names_are_not_the_top_level(memory_store: OxigraphStore) -> None:
+    text = """PREFIX limit: <https://example.org/limit#>
+        SELECT ?s ?limit WHERE {  # LIMIT 1 } OFFSET 2
+          { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 }
+          BIND("} LIMIT 1" AS ?limit) BIND(\"\"\"} OFFSET 1 \"\" }\"\"\" AS ?x) BIND(limit:offset AS ?y)
+        }"""
+    assert paged(text, 2, 1).endswith("}\nLIMIT 2 OFFSET 1\n")
+    memory_store.query(paged(text, 2, 1))  # parses
+
+
+def test_the_clause_goes_before_a_trailing_values_block(ten_things: tuple[OxigraphStore, Path]) -> None:
+    store, _ = ten_things
+    text = "SELECT ?s WHERE { ?s a ?kind } VALUES ?kind { <https://example.org/Thing> }"
+    assert paged(text, 2, 1) == ("SELECT ?s WHERE { ?s a ?kind } LIMIT 2 OFFSET 1\n"
+                                 "VALUES ?kind { <https://example.org/Thing> }")
+    assert len(list(store.query(paged(text, 2, 1)))) == 2
+
+
+def test_run_refuses_bad_paging_before_the_store_sees_the_query(ten_things: tuple[OxigraphStore, Path]) -> None:
+    store, path = ten_things
+    with pytest.raises(UsageError, match="limit must be a non-negative integer"):
+        run(store, parse_query_file(path), {}, -5)
+
+
+@pytest.mark.parametrize("name", sorted(catalogue()))
+def test_every_canned_query_can_be_paged(bundled_store: OxigraphStore, name: str) -> None:
+    query = catalogue()[name]
+    every = [tuple(row) for row in run(bundled_store, query)]
+    page = [tuple(row) for row in run(bundled_store, query, None, 2, 1)]
+    assert len(page) == min(2, max(len(every) - 1, 0))
+    assert set(page) <= set(every)

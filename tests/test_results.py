@@ -296,3 +296,15 @@ def test_unknown_formats_are_usage_errors() -> None:
         serialize_boolean(True, "turtle")
     with pytest.raises(UsageError):
         serialize_triples([], "json", 10)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_rows_written_are_counted_under_each_cap(store: ox.Store, fmt: str) -> None:
+    assert mine(store, SELECT, fmt).rows == len(OBJECTS)
+    assert mine(store, SELECT, fmt, max_rows=3).rows == 3
+    whole = mine(store, SELECT, fmt)
+    cut = mine(store, SELECT, fmt, max_bytes=len(whole.body) - 1)
+    assert cut.truncated == "bytes" and cut.rows == len(OBJECTS) - 1
+    assert serialize_boolean(True, fmt).rows == 0
+    triples = [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal(str(i))) for i in range(5)]
+    assert serialize_triples(triples, "turtle", 3).rows == 3

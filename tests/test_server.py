@@ -82,6 +82,10 @@ def sparql(srv: Server, query: str, **kwargs: object) -> httpx.Response:
 def test_first_start_serves_the_bundled_graph(server: Server) -> None:
     frameworks = httpx.get(server.url + "/frameworks").json()
     assert any(f["id"] == "id:framework/aqf" for f in frameworks)
+    credential = httpx.get(server.url + "/credentials/nz-data-fundamentals").json()  # a read model, in a worker
+    assert credential["id"] == "id:credential/nz-data-fundamentals"
+    missing = httpx.get(server.url + "/credentials/no-such-credential")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("application/problem+json")
     ask = sparql(server, "ASK { <https://w3id.org/mcgraph/id/level/nzqcf-7> ?p ?o }")
     assert ask.json()["boolean"] is True
     compared = httpx.get(server.url + "/compare", params={"level": "NZQF:7", "to": "EQF"}, timeout=30).json()
@@ -104,6 +108,11 @@ def test_stack_answers_through_the_worker_pool(server: Server) -> None:
         "id:credential/nz-diploma-applied-data-analytics", "id:credential/hk-higher-diploma-data-science"]
     unknown = httpx.post(server.url + "/stack", json={"credentials": ["nz-no-such-credential"]}, timeout=30)
     assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
+    stackable = httpx.get(f"{server.url}/qualifications/{target}/stackable", params={"at": "2026-01-01"},
+                          timeout=30).json()
+    assert {f"id:credential/{h}" for h in held} <= {c["id"] for c in stackable["credentials"]}
+    paths = httpx.get(server.url + "/pathways", params={"credential": held[0]}, timeout=30).json()
+    assert any(chain[-1] == f"id:credential/{target}" for chain in paths["chains"])
 
 
 def test_expensive_queries_are_stopped_and_a_cheap_one_still_answers(server: Server) -> None:

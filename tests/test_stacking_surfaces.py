@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import API_TOKEN, assert_problem, mcgraph
+from mcgraph import executor
 from mcgraph.namespaces import GRAPH
 from mcgraph.service import GraphService
 from mcgraph.stacking import Stacking
@@ -113,16 +114,18 @@ def test_discovery_ranks_the_nz_diploma_before_the_hk_higher_diploma(client: Tes
 
 
 def test_discovery_follows_writes(client: TestClient, service: GraphService) -> None:
-    """The network and credit systems are cached per dataset version; a write changes the answer at once."""
-    assert service.stacking().network is service.referencing()
-    assert service.stacking().systems is service.stacking().systems
+    """The network and credit systems are read once per dataset version; a write changes the answer at once."""
     before = client.post("/stack", json={"credentials": NZ_HELD, "at": "2026-01-01"}).json()
     assert HK in [r["qualification"]["id"] for r in before["results"]]
+    network = executor._shared["network"]
+    assert client.post("/stack", json={"credentials": NZ_HELD, "at": "2026-01-02"}).status_code == 200
+    assert executor._shared["network"] is network  # same version: not read again
     dropped = client.delete("/graphs", params={"graph": f"{GRAPH}data/credentials/hong-kong-example"},
                             headers={"Authorization": f"Bearer {API_TOKEN}"})
     assert dropped.status_code == 204
     after = client.post("/stack", json={"credentials": NZ_HELD, "at": "2026-01-01"}).json()
     assert [r["qualification"]["id"] for r in after["results"]] == [cid(DIPLOMA)]
+    assert executor._shared["network"] is not network
 
 
 # -- errors -----------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def check_rdf_body(data: bytes, fmt: ox.RdfFormat) -> None:
         refuse_doctype(data[:65536], "request body")
 
 
-def require_writer(request: Request) -> None:
+async def require_writer(request: Request) -> None:
     """Writes need the server's bearer token (compared in constant time) and a same-site or allowed origin."""
     settings = request.app.state.settings
     if not settings.token:

@@ -190,8 +190,10 @@ def profiles() -> None:
 def query(name: str = typer.Argument(..., help="A query name (see `mcgraph queries`) or a .rq file."),
           param: list[str] = typer.Option([], "--param", "-p", help="name=value (repeatable)."),
           fmt: str = typer.Option("table", "--format", help=f"table, {', '.join(RESULT_FORMATS)}."),
+          limit: int | None = typer.Option(None, "--limit", help="At most N rows (default: every row)."),
+          offset: int = typer.Option(0, "--offset", help="Skip the first N rows."),
           ) -> None:
-    """Run a canned query or a .rq file against the store."""
+    """Run a canned query or a .rq file against the store; --limit and --offset give one page."""
     values = {}
     for item in param:
         key, sep, value = item.partition("=")
@@ -202,7 +204,7 @@ def query(name: str = typer.Argument(..., help="A query name (see `mcgraph queri
     if fmt != "table" and fmt not in RESULT_FORMATS:
         raise UsageError(f"unknown format {fmt!r}; expected table or one of {', '.join(RESULT_FORMATS)}")
     with _store() as store:
-        result = run(store, canned, values)
+        result = run(store, canned, values, limit, offset)
         if fmt != "table" or isinstance(result, ox.QueryTriples):
             sys.stdout.buffer.write(serialize_results(result, "csv" if fmt == "table" else fmt))
             return

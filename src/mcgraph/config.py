@@ -29,6 +29,7 @@ class Settings:
     max_result_rows: int = 100_000
     max_result_bytes: int = 64 * 1024 * 1024
     query_workers: int = 3  # processes evaluating queries
+    worker_max_memory: int = 512 * 1024 * 1024  # a query worker's heap above this after a long task: replaced
     result_cache_entries: int = 256  # /sparql answers kept per dataset version (0: no result cache)
     result_cache_bytes: int = 32 * 1024 * 1024  # in all; one answer over 1/16 of this is never kept
     cors_origins: tuple[str, ...] = ("*",)  # for reads; "*" never comes with credentials
@@ -49,6 +50,7 @@ class Settings:
                 max_result_rows=int(env.get("MCGRAPH_MAX_RESULT_ROWS", "100000")),
                 max_result_bytes=int(env.get("MCGRAPH_MAX_RESULT_BYTES", str(64 * 1024 * 1024))),
                 query_workers=int(env.get("MCGRAPH_QUERY_WORKERS", "3")),
+                worker_max_memory=int(env.get("MCGRAPH_WORKER_MAX_MEMORY", str(512 * 1024 * 1024))),
                 result_cache_entries=int(env.get("MCGRAPH_RESULT_CACHE_ENTRIES", "256")),
                 result_cache_bytes=int(env.get("MCGRAPH_RESULT_CACHE_BYTES", str(32 * 1024 * 1024))),
                 cors_origins=_words(env.get("MCGRAPH_CORS_ORIGINS", "*")),

@@ -7,10 +7,14 @@ Header grammar (one item per line, before the query):
 A parameter appears in the query as ?<name> and is bound with pyoxigraph substitutions, never
 by editing the query text, so a value cannot change the query's structure. pyoxigraph binds a
 substitution only to a variable of the SELECT list, so every parameter is also projected.
+
+Any query can be paged: `paged(text, limit, offset)` appends `LIMIT n OFFSET m` (validated integers,
+the only thing ever added to a query's text) to its top level.
 """
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -149,8 +153,57 @@ def bind(query: CannedQuery, values: dict[str, str]) -> dict[str, ox.NamedNode |
     return bound
 
 
-def run(store: GraphStore, query: CannedQuery, values: dict[str, str] | None = None) -> QueryResult:
-    return store.query(query.text, substitutions=bind(query, values or {}))
+# Comments, strings and IRIs (skipped), braces, and names or keywords: enough to find the top level.
+_TOKENS = re.compile(
+    r"(?P<skip>#[^\n]*"  # a comment
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"  # long strings
+    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"  # strings
+    r'|<[^<>"{}|^`\\\x00-\x20]*>)'  # an IRI
+    r"|(?P<open>\{)|(?P<close>\})"
+    r'|(?P<word>[?$]?[^\s{}()\[\],;"\'<>#=!&|*/+^]+)')
+
+
+def _count(name: str, value: object) -> int:
+    """A non-negative integer that fits the engine's counters, or a UsageError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= sys.maxsize:
+        raise UsageError(f"{name} must be a non-negative integer (at most {sys.maxsize}), got {value!r}")
+    return value
+
+
+def paged(text: str, limit: int | None = None, offset: int = 0) -> str:
+    """`text` with `LIMIT limit OFFSET offset` at its top level; unchanged without either.
+
+    The clause goes at the end, or before a trailing VALUES block. A query whose top level already
+    has LIMIT or OFFSET is refused: two would not parse, and replacing it would change the query.
+    """
+    if limit is not None:
+        _count("limit", limit)
+    if _count("offset", offset) == 0 and limit is None:
+        return text
+    clause = " ".join(part for part in (f"LIMIT {limit}" if limit is not None else "",
+                                        f"OFFSET {offset}" if offset else "") if part)
+    depth, insert_at = 0, None
+    for token in _TOKENS.finditer(text):
+        if token["open"]:
+            depth += 1
+        elif token["close"]:
+            depth = max(depth - 1, 0)
+        elif token["word"] and depth == 0:
+            keyword = token["word"].upper()
+            if keyword in ("LIMIT", "OFFSET"):
+                raise UsageError(f"the query already has {keyword} at its top level; remove it to page "
+                                 "with limit and offset")
+            if keyword == "VALUES" and insert_at is None:
+                insert_at = token.start()
+    if insert_at is None:
+        return f"{text.rstrip()}\n{clause}\n"  # on a line of its own: the text may end in a comment
+    return f"{text[:insert_at]}{clause}\n{text[insert_at:]}"
+
+
+def run(store: GraphStore, query: CannedQuery, values: dict[str, str] | None = None,
+        limit: int | None = None, offset: int = 0) -> QueryResult:
+    """The query with its parameters bound; one page of it with `limit` (rows) and `offset`."""
+    return store.query(paged(query.text, limit, offset), substitutions=bind(query, values or {}))
 
 
 RESULT_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,

@@ -64,11 +64,13 @@ _ITS_NS = "http://www.w3.org/2005/11/its"
 
 @dataclass
 class Serialized:
-    """A complete response body; `truncated` is None, "rows" or "bytes" when a cap cut the results short."""
+    """A complete response body; `truncated` is None, "rows" or "bytes" when a cap cut the results short;
+    `rows` counts the solutions (or triples) written, 0 for a boolean."""
 
     body: bytes
     media_type: str
     truncated: str | None = None
+    rows: int = 0
 
 
 # --- N-Triples terms (TSV, and triple terms in CSV) ------------------------------------------------------------------
@@ -252,19 +254,20 @@ def _unknown(fmt: str, known: Iterable[str]) -> UsageError:
     return UsageError(f"unknown results format {fmt!r}; expected one of {', '.join(known)}")
 
 
-def _capped(layout: _Layout, rows: Iterator[Row], max_rows: int, max_bytes: int) -> tuple[bytes, str | None]:
-    """Head, whole rows while both caps allow, tail. Reads one row past `max_rows` to tell whether any was left."""
+def _capped(layout: _Layout, rows: Iterator[Row], max_rows: int, max_bytes: int) -> tuple[bytes, str | None, int]:
+    """Head, whole rows while both caps allow, tail; and the number of rows written. Reads one row past
+    `max_rows` to tell whether any was left."""
     parts = [layout.head]
     size = len(layout.head) + len(layout.tail)
     for count, values in enumerate(rows):
         if count >= max_rows:
-            return b"".join([*parts, layout.tail]), "rows"
+            return b"".join([*parts, layout.tail]), "rows", count
         piece = (layout.separator if count else b"") + layout.row(values)
         if size + len(piece) > max_bytes:
-            return b"".join([*parts, layout.tail]), "bytes"
+            return b"".join([*parts, layout.tail]), "bytes", count
         parts.append(piece)
         size += len(piece)
-    return b"".join([*parts, layout.tail]), None
+    return b"".join([*parts, layout.tail]), None, len(parts) - 1
 
 
 def serialize_solutions(
@@ -278,8 +281,8 @@ def serialize_solutions(
     if fmt not in _LAYOUTS:
         raise _unknown(fmt, SOLUTION_TYPES)
     names = [name[1:] if name[:1] in ("?", "$") else name for name in variables]
-    body, truncated = _capped(_LAYOUTS[fmt](names), iter(rows), max(max_rows, 0), max_bytes)
-    return Serialized(body, SOLUTION_TYPES[fmt], truncated)
+    body, truncated, count = _capped(_LAYOUTS[fmt](names), iter(rows), max(max_rows, 0), max_bytes)
+    return Serialized(body, SOLUTION_TYPES[fmt], truncated, count)
 
 
 def serialize_boolean(value: bool, fmt: str) -> Serialized:
@@ -314,4 +317,4 @@ def serialize_triples(
         body = ox.serialize(kept, format=RDF_FORMATS[fmt], prefixes=prefixes)
     except (ValueError, TypeError, OSError) as err:  # e.g. a triple term, which JSON-LD cannot write yet
         raise UsageError(f"these triples cannot be written as {fmt}: {err}") from err
-    return Serialized(body or b"", GRAPH_TYPES[fmt], truncated)
+    return Serialized(body or b"", GRAPH_TYPES[fmt], truncated, len(kept))

@@ -6,6 +6,7 @@ guards in guard.py; writes are serialised by one lock and pass the same SHACL ga
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import re
@@ -30,7 +31,6 @@ from .recognition import RecognitionAssessment, assess, assess_submission
 from .referencing import ReferencingNetwork
 from .report import ValidationReport
 from .results import RDF_FORMATS, Serialized
-from .stacking import Stacking
 from .store import GraphStore, OxigraphStore, open_store
 from .update import UpdateResult, apply_update
 from .validate import validate_staged
@@ -95,8 +95,8 @@ class GraphService:
         self._results = LruCache(settings.result_cache_entries, settings.result_cache_bytes,
                                  settings.result_cache_bytes // 16)
         self._verdicts = LruCache(1024, 16 * 1024 * 1024, GUARD_CACHE_MAX_TEXT)
-        self.executor: Executor = (WorkerPool(self._new_snapshot(), settings.query_workers, settings.query_timeout)
-                                   if pool else InlineExecutor(store))
+        self.executor: Executor = (WorkerPool(self._new_snapshot(), settings.query_workers, settings.query_timeout,
+                                              settings.worker_max_memory) if pool else InlineExecutor(store))
 
     @classmethod
     def open(cls, settings: Settings, pool: bool = True) -> GraphService:
@@ -128,10 +128,15 @@ class GraphService:
         """The correspondence network of the current dataset version (read once, then searched in memory)."""
         return self.cached("referencing", ReferencingNetwork.load)
 
-    def stacking(self) -> Stacking:
-        """Stacking questions over the executor, with the network and credit systems cached per dataset version."""
-        return Stacking(self.executor, network=self.referencing(),
-                        systems=self.cached("credit-systems", CreditSystems.load))
+    async def browse(self, model: str, *args: Any, **kwargs: Any) -> Any:
+        """One read model of browse.py (`credential`, `frameworks`, ...) built whole by the executor, next to
+        the data: one round trip whatever the number of queries behind it."""
+        return await self.executor.arun(("browse", (model, args, kwargs)))
+
+    async def stack(self, question: str, *args: Any) -> Any:
+        """One stacking question (`Stacking.evaluate`, `discover`, `stackable` or `pathways`) answered whole
+        by the executor, next to the data: rows never cross to the server, the time limit bounds it all."""
+        return await self.executor.arun(("stacking", (question, args)))
 
     def assess(self, credential: str, host: str, at: date | None = None) -> RecognitionAssessment:
         """A recognition assessment of a stored credential for a host country (recognition.py)."""
@@ -152,18 +157,39 @@ class GraphService:
     def sparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Serialized:
         """A protocol query: guarded, evaluated by the executor, answered from the result cache when it may be."""
+        key, prepared = self._prepare(text, solutions_format, graph_format, default_graphs, named_graphs)
+        if isinstance(prepared, Serialized):
+            return prepared
+        return self._keep(key, text, self.executor.sparql(prepared))
+
+    async def asparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
+                      default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Serialized:
+        """`sparql` for the event loop: the evaluation is awaited, no thread waits on it."""
+        if len(text) > GUARD_CACHE_MAX_TEXT:  # the guard's scan of a long text would hold the loop up
+            return await asyncio.to_thread(self.sparql, text, solutions_format, graph_format, default_graphs,
+                                           named_graphs)
+        key, prepared = self._prepare(text, solutions_format, graph_format, default_graphs, named_graphs)
+        if isinstance(prepared, Serialized):
+            return prepared
+        return self._keep(key, text, await self.executor.asparql(prepared))
+
+    def _prepare(self, text: str, solutions_format: str, graph_format: str, default_graphs: list[str] | None,
+                 named_graphs: list[str] | None) -> tuple[tuple[Any, ...], Serialized | SparqlTask]:
+        """The cache key, and the cached answer or the guarded task to evaluate."""
         version = self._version  # read first: a write publishes its version only once readers see its snapshot
         key = _result_key(version, text, solutions_format, graph_format, default_graphs, named_graphs)
         hit = self._results.get(key)
         if hit is not None:
-            return hit
+            return key, hit
         own_dataset = self._checked(text, version)
         check_dataset_iris([*(default_graphs or []), *(named_graphs or [])], self.guard_limits, self.graph_names())
         if own_dataset and not (default_graphs or named_graphs):  # protocol parameters win over FROM
             default_graphs, named_graphs = own_dataset
         limits = ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes)
         dataset = (default_graphs, named_graphs) if default_graphs or named_graphs else (None, None)
-        result = self.executor.sparql(SparqlTask(text, solutions_format, graph_format, *dataset, limits))
+        return key, SparqlTask(text, solutions_format, graph_format, *dataset, limits)
+
+    def _keep(self, key: tuple[Any, ...], text: str, result: Serialized) -> Serialized:
         if not _VOLATILE.search(text):
             self._results.put(key, result, len(result.body) + len(text))
         return result
@@ -184,12 +210,12 @@ class GraphService:
             self._verdicts.put(key, verdict, len(text))
         return verdict  # type: ignore[return-value]
 
-    def run_canned(self, text: str, substitutions: dict[str, Any], solutions_format: str = "json",
-                   graph_format: str = "turtle") -> Serialized:
-        """A catalogue query (trusted text) with bound parameters."""
+    async def run_canned(self, text: str, substitutions: dict[str, Any], solutions_format: str = "json",
+                         graph_format: str = "turtle") -> Serialized:
+        """A catalogue query (trusted text) with bound parameters, awaited on the event loop."""
         limits = ResultLimits(self.settings.max_result_rows, self.settings.max_result_bytes)
-        return self.executor.sparql(SparqlTask(text, solutions_format, graph_format, limits=limits,
-                                               substitutions=substitutions))
+        return await self.executor.asparql(SparqlTask(text, solutions_format, graph_format, limits=limits,
+                                                      substitutions=substitutions))
 
     def read_graph(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
         """One named graph, or (None) the default graph: the union of all named graphs."""

@@ -22,8 +22,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 
 
-def get_service(request: Request) -> GraphService:
-    """The graph behind every route; tests may override this dependency."""
+async def get_service(request: Request) -> GraphService:
+    """The graph behind every route; tests may override this dependency (async: FastAPI runs a plain
+    function dependency in a thread, one hop per request)."""
     return request.app.state.service
 
 

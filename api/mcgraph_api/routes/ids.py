@@ -6,10 +6,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from mcgraph import browse
 from mcgraph.errors import UnknownResource
 from mcgraph.namespaces import ID, curie
 from mcgraph.service import GraphService
@@ -27,7 +25,7 @@ LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/20
 async def dereference(path: str, request: Request, format: str | None = None,
                       service: GraphService = Depends(get_service)) -> Response:
     iri = ID + path
-    triples = await run_in_threadpool(browse.describe, service.executor, iri)
+    triples = await service.browse("describe", iri)
     if not triples:
         raise UnknownResource(f"nothing is known about {iri}")
     accept = request.headers.get("accept")

@@ -1,5 +1,6 @@
 """JSON resources for web tools: frameworks, levels, credentials, organisations, countries, canned queries,
-validation. Each route is one call into mcgraph.browse (or queries / the validator) through the executor."""
+validation. Each route is one call into mcgraph.browse (answered whole by a query worker), the query catalogue
+or the validator."""
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from mcgraph import browse
-from mcgraph.errors import UnknownResource
+from mcgraph.errors import UnknownResource, UsageError
 from mcgraph.namespaces import ID
-from mcgraph.queries import CannedQuery, bind, catalogue
+from mcgraph.queries import CannedQuery, bind, catalogue, paged
 from mcgraph.report import to_dict, to_turtle
 from mcgraph.service import GraphService
 from mcgraph.validate import available_profiles
@@ -32,19 +33,19 @@ def _iri(kind: str, slug: str) -> str:
 @router.get("/frameworks", operation_id="listFrameworks", response_model=list[browse.FrameworkSummary],
             summary="Qualifications frameworks")
 async def frameworks(service: GraphService = Depends(get_service)) -> list[browse.FrameworkSummary]:
-    return await run_in_threadpool(browse.frameworks, service.executor)
+    return await service.browse("frameworks")
 
 
 @router.get("/frameworks/{slug}", operation_id="getFramework", response_model=browse.FrameworkDetail,
             summary="A framework with its levels")
 async def framework(slug: str, service: GraphService = Depends(get_service)) -> browse.FrameworkDetail:
-    return await run_in_threadpool(browse.framework, service.executor, _iri("framework", slug))
+    return await service.browse("framework", _iri("framework", slug))
 
 
 @router.get("/levels/{slug}", operation_id="getLevel", response_model=browse.LevelDetail,
             summary="A level with its correspondences in other frameworks")
 async def level(slug: str, service: GraphService = Depends(get_service)) -> browse.LevelDetail:
-    return await run_in_threadpool(browse.level, service.executor, _iri("level", slug))
+    return await service.browse("level", _iri("level", slug))
 
 
 class CredentialList(BaseModel):
@@ -64,9 +65,8 @@ async def credentials(request: Request, response: Response,
                       after: str | None = Query(None, description="cursor from the previous page"),
                       limit: int = Query(50, ge=1, le=200),
                       service: GraphService = Depends(get_service)) -> CredentialList:
-    page = await run_in_threadpool(lambda: browse.credentials(
-        service.executor, text=q, framework=framework, level=level, provider=provider, country=country,
-        field=field, after=after, limit=limit))
+    page = await service.browse("credentials", text=q, framework=framework, level=level, provider=provider,
+                                country=country, field=field, after=after, limit=limit)
     next_url = None
     if page.next_cursor:
         params = {k: v for k, v in request.query_params.items() if k != "after"}
@@ -78,21 +78,21 @@ async def credentials(request: Request, response: Response,
 @router.get("/credentials/{slug}", operation_id="getCredential", response_model=browse.CredentialDetail,
             summary="One credential, with everything a page about it needs")
 async def credential(slug: str, service: GraphService = Depends(get_service)) -> browse.CredentialDetail:
-    return await run_in_threadpool(browse.credential, service.executor, _iri("credential", slug))
+    return await service.browse("credential", _iri("credential", slug))
 
 
 @router.get("/organisations", operation_id="listOrganisations", response_model=list[browse.OrganisationSummary],
             summary="Providers, QA agencies, authorities, NICs and networks")
 async def organisations(kind: str | None = Query(None, description="e.g. Provider, QAAgency, NIC, Network"),
                         service: GraphService = Depends(get_service)) -> list[browse.OrganisationSummary]:
-    return await run_in_threadpool(browse.organisations, service.executor, kind)
+    return await service.browse("organisations", kind)
 
 
 @router.get("/countries", operation_id="listCountries", response_model=list[browse.CountrySummary],
             summary="Countries with their frameworks and convention status at a date")
 async def countries(at: date | None = Query(None, description="date of the convention status (default today)"),
                     service: GraphService = Depends(get_service)) -> list[browse.CountrySummary]:
-    return await run_in_threadpool(browse.countries, service.executor, at)
+    return await service.browse("countries", at)
 
 
 class QueryParamInfo(BaseModel):
@@ -124,20 +124,36 @@ def _query_info(q: CannedQuery) -> QueryInfo:
                      url=f"/queries/{q.name}", sparql=q.text)
 
 
+PAGE_SIZE = 1000  # rows of a canned query's page unless `limit` says otherwise
+ROUTE_PARAMS = ("format", "limit", "offset")  # parameters of the route, not of the query
+
+
 @router.get("/queries/{name}", operation_id="runQuery", response_class=Response,
-            summary="Run a canned query; parameters as ?name=value; any SPARQL result format")
+            summary="Run a canned query, one page at a time; parameters as ?name=value; any SPARQL result format")
 async def run_query(name: str, request: Request, format: str | None = None,
+                    limit: int | None = Query(None, ge=0, description=f"rows per page (default {PAGE_SIZE}, "
+                                              "at most the server's MCGRAPH_MAX_RESULT_ROWS)"),
+                    offset: int = Query(0, ge=0, description="rows to skip (store order, unless the query sorts)"),
                     service: GraphService = Depends(get_service)) -> Response:
     query = catalogue().get(name)
     if query is None:
         raise UnknownResource(f"no query named {name!r}; see /queries")
-    values = {k: v for k, v in request.query_params.items() if k != "format"}
+    most = service.settings.max_result_rows
+    if limit is not None and limit > most:
+        raise UsageError(f"limit must be at most {most} (MCGRAPH_MAX_RESULT_ROWS); follow the Link header for more")
+    page = min(PAGE_SIZE, most) if limit is None else limit
+    values = {k: v for k, v in request.query_params.items() if k not in ROUTE_PARAMS}
     bound = bind(query, values)
+    text = paged(query.text, page, offset)
     solutions, graph = result_formats(request.headers.get("accept"), format)
-    result = await run_in_threadpool(service.run_canned, query.text, bound, solutions, graph)
+    result = await service.run_canned(text, bound, solutions, graph)
     headers = {"Vary": "Accept"}
     if result.truncated:
         headers["Mcgraph-Results-Truncated"] = result.truncated
+    count = result.rows
+    if count and (count >= page or result.truncated):  # a full page, or one cut short by the byte cap
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+        headers["Link"] = f'<{request.url.path}?{urlencode([*kept, ("offset", offset + count)])}>; rel="next"'
     return Response(result.body, media_type=result.media_type, headers=headers)
 
 

@@ -60,9 +60,7 @@ async def _answer(request: Request, service: GraphService, params: dict[str, lis
         raise UsageError(f"exactly one query is expected; got {len(queries)}")
     solutions, graph = result_formats(request.headers.get("accept"), _one(params, "format"))
     args = (queries[0], solutions, graph, params.get("default-graph-uri"), params.get("named-graph-uri"))
-    # an answer already in the result cache is sent from the event loop; anything else may wait
-    # for a worker, so it goes to a thread
-    result = service.cached_sparql(*args) or await run_in_threadpool(service.sparql, *args)
+    result = await service.asparql(*args)  # cached, or awaited from a worker without a thread
     headers = {"Vary": "Accept"}
     if result.truncated:
         headers["Mcgraph-Results-Truncated"] = result.truncated

@@ -1,6 +1,6 @@
 """Stackability: which qualifications a learner's credentials count toward, what remains, how to finish.
-Each route is one call into mcgraph.stacking over the executor, with the service's cached correspondence
-network and credit systems (docs/STACKING.md has the rules)."""
+Each route is one question to mcgraph.stacking, answered whole by a query worker next to the data, with
+the correspondence network and credit systems read once per dataset version (docs/STACKING.md has the rules)."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from mcgraph.errors import UsageError
@@ -70,11 +69,10 @@ _EXAMPLES = {
                         404: {"description": "an unknown credential, or a target without a stacking rule"}})
 async def stack(request: Annotated[StackRequest, Body(openapi_examples=_EXAMPLES)],
                 service: GraphService = Depends(get_service)) -> Evaluation | Discovery:
-    engine = await run_in_threadpool(service.stacking)
     if request.target is None:
-        return await run_in_threadpool(engine.discover, request.credentials, request.at, request.prior_learning)
-    return await run_in_threadpool(engine.evaluate, request.credentials, request.target, request.at,
-                                   request.prior_learning, request.cost, request.plans)
+        return await service.stack("discover", request.credentials, request.at, request.prior_learning)
+    return await service.stack("evaluate", request.credentials, request.target, request.at,
+                               request.prior_learning, request.cost, request.plans)
 
 
 @router.get("/qualifications/{slug}/stackable", operation_id="stackable", response_model=Stackable,
@@ -88,8 +86,7 @@ async def stackable(slug: str,
                     at: date | None = Query(None, description="date of quality assurance, YYYY-MM-DD (default today)"),
                     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="most credentials listed"),
                     service: GraphService = Depends(get_service)) -> Stackable:
-    engine = await run_in_threadpool(service.stacking)
-    return await run_in_threadpool(engine.stackable, f"{ID}credential/{slug}", at, limit)
+    return await service.stack("stackable", f"{ID}credential/{slug}", at, limit)
 
 
 @router.get("/pathways", operation_id="pathways", response_model=Pathways,
@@ -105,5 +102,4 @@ async def pathways(credential: list[str] = Query(..., description="a start crede
     names = [c.strip() for c in credential]
     if not all(names):
         raise UsageError("credential= must name a credential")
-    engine = await run_in_threadpool(service.stacking)
-    return await run_in_threadpool(engine.pathways, names)
+    return await service.stack("pathways", names)
