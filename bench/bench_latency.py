@@ -245,7 +245,11 @@ def sample(client: httpx.Client, raw: ox.Store, case: dict[str, Any], queries: l
     started = time.perf_counter()
     while len(out.http) < args.requests:
         t0 = time.perf_counter()
-        send(client, case)
+        try:
+            send(client, case)
+        except Failed as err:  # e.g. over the time limit on this sample: reported with the samples before it
+            out.error, out.error_after_ms = str(err), (time.perf_counter() - t0) * 1000
+            return out
         out.http.append((time.perf_counter() - t0) * 1000)
         if queries:
             t0 = time.perf_counter()

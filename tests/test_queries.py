@@ -126,6 +126,8 @@ def test_the_catalogue_is_parsed_once_and_again_when_a_file_changes(tmp_path: Pa
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "one.rq").write_text("#+ title: First\nSELECT * WHERE { ?s ?p ?o }\n")
     monkeypatch.setattr(mcgraph.queries, "resource_dir", lambda name: tmp_path)
+    monkeypatch.setattr(mcgraph.queries, "_looked", None)
+    monkeypatch.setattr(mcgraph.queries, "CATALOGUE_CHECK", 0)  # look at the folder every time
     first = catalogue()
     assert catalogue()["one"] is first["one"]  # cached: the same parsed object
     (tmp_path / "one.rq").write_text("#+ title: Second\nSELECT * WHERE { ?s ?p ?o }\n")
@@ -133,6 +135,17 @@ def test_the_catalogue_is_parsed_once_and_again_when_a_file_changes(tmp_path: Pa
     os.utime(tmp_path / "one.rq", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     (tmp_path / "two.rq").write_text("ASK {}\n")
     assert catalogue()["one"].title == "Second" and set(catalogue()) == {"one", "two"}
+
+
+def test_the_query_folder_is_looked_at_once_a_second_at_most(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "one.rq").write_text("ASK {}\n")
+    monkeypatch.setattr(mcgraph.queries, "resource_dir", lambda name: tmp_path)
+    monkeypatch.setattr(mcgraph.queries, "_looked", None)
+    assert set(catalogue()) == {"one"}
+    (tmp_path / "two.rq").write_text("ASK {}\n")
+    assert set(catalogue()) == {"one"}  # within the interval: no scan
+    monkeypatch.setattr(mcgraph.queries, "CATALOGUE_CHECK", 0)
+    assert set(catalogue()) == {"one", "two"}
 
 
 # -- paging ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -82,10 +83,19 @@ def _parse_param(spec: str, path: Path, line: int) -> Param:
     return Param(match["name"], match["type"], match["default"] or None, (match["desc"] or "").strip())
 
 
+CATALOGUE_CHECK = 1.0  # seconds between two looks at the query folder (a request must not pay a directory scan)
+_looked: tuple[float, dict[str, CannedQuery]] | None = None
+
+
 def catalogue() -> dict[str, CannedQuery]:
-    """Every bundled query by name (files are parsed again only when one is added, removed or changed)."""
-    files = tuple((path, path.stat().st_mtime_ns) for path in sorted(resource_dir("queries").glob("*.rq")))
-    return dict(_parsed(files))
+    """Every bundled query by name. The folder is looked at again at most once a second; files are parsed
+    again only when one is added, removed or changed."""
+    global _looked
+    now = time.monotonic()
+    if _looked is None or now - _looked[0] > CATALOGUE_CHECK:
+        files = tuple((path, path.stat().st_mtime_ns) for path in sorted(resource_dir("queries").glob("*.rq")))
+        _looked = (now, dict(_parsed(files)))
+    return dict(_looked[1])
 
 
 @lru_cache(maxsize=4)
@@ -170,6 +180,7 @@ def _count(name: str, value: object) -> int:
     return value
 
 
+@lru_cache(maxsize=512)  # the same query and page are asked for again and again
 def paged(text: str, limit: int | None = None, offset: int = 0) -> str:
     """`text` with `LIMIT limit OFFSET offset` at its top level; unchanged without either.
 
