@@ -26,12 +26,13 @@ from .store import Reader
 ROUNDINGS = ("down", "nearest", "up", "none")
 ROUNDING_WORDS = {"down": "rounded down to whole credits", "nearest": "rounded to the nearest whole credit",
                    "up": "rounded up to whole credits"}
+# frameworks are found by type first: mc:creditSystem also links every credit value to its system
 _QUERY = sparql_prologue() + """
 SELECT ?cs ?label ?alt ?hours ?min ?max ?fwCode WHERE {
   ?cs a mc:CreditSystem .
   OPTIONAL { { ?cs skos:prefLabel ?label } UNION { ?cs skos:altLabel ?alt } UNION { ?cs mc:hoursPerCredit ?hours }
              UNION { ?cs mc:minHoursPerCredit ?min } UNION { ?cs mc:maxHoursPerCredit ?max }
-             UNION { ?fw mc:creditSystem ?cs ; skos:altLabel ?fwCode } }
+             UNION { ?fw a/rdfs:subClassOf* mc:QualificationsFramework ; mc:creditSystem ?cs ; skos:altLabel ?fwCode } }
 }"""
 
 
