@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -36,6 +36,9 @@ from .errors import McGraphError, QueryError, QueryTimeout, ServerBusy
 from .namespaces import PREFIXES
 from .results import Serialized, serialize_boolean, serialize_solutions, serialize_triples
 from .store import OxigraphStore, Row, rows_of, triples_of
+
+if TYPE_CHECKING:
+    from .stacking import Stacking
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,11 @@ STACKING_QUESTIONS = ("evaluate", "discover", "stackable", "pathways")
 _shared: dict[str, Any] = {}  # per process: the network and credit systems of the store version last read
 
 
-def _stacking_engine(store: OxigraphStore) -> Any:
+def _stacking_engine(store: OxigraphStore) -> Stacking:
     """A stacking engine over `store`, the correspondence network and credit systems read once per version."""
     from .credits import CreditSystems
     from .referencing import ReferencingNetwork
-    from .stacking import Stacking
+    from .stacking import Stacking  # here: a worker imports stacking on its first question only
 
     key = (id(store), store.version())
     if _shared.get("key") != key:

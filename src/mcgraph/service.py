@@ -165,7 +165,7 @@ class GraphService:
     async def asparql(self, text: str, solutions_format: str = "json", graph_format: str = "turtle",
                       default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> Serialized:
         """`sparql` for the event loop: the evaluation is awaited, no thread waits on it."""
-        if len(text) > GUARD_CACHE_MAX_TEXT:  # the guard's scan of a long text would hold the loop up
+        if len(text) > GUARD_CACHE_MAX_TEXT:  # its verdict is never cached: the guard's scan would hold the loop up
             return await asyncio.to_thread(self.sparql, text, solutions_format, graph_format, default_graphs,
                                            named_graphs)
         key, prepared = self._prepare(text, solutions_format, graph_format, default_graphs, named_graphs)
